@@ -1,0 +1,219 @@
+//! `kmidiff`: libabigail's command line, our engine.
+
+use crate::compare::{NoFilter, TypeFilter, compare_kernels};
+use crate::error::{Error, Result};
+use crate::filter::{apply::SuppressionFilter, suppr::Suppressions, whitelist};
+use crate::read::kernel::{KernelInput, ReadOptions, ReadReport, read_kernel};
+use crate::report::{self, Options, Units};
+use clap::Parser;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kmidiff",
+    about = "Compare the Kernel Module Interface of two Linux kernel builds",
+    long_about = "Compare the Kernel Module Interface (exported symbols, their CRCs, export flavour, \
+namespace, module, and every type reachable from them) of two Linux kernel builds.\n\n\
+Exit status: 0 no change, 1 error, 2 usage error, 4 ABI change, 12 (4|8) incompatible change \
+(an exported symbol was removed).",
+    disable_version_flag = true
+)]
+pub struct Args {
+    /// Directory of the first kernel's modules (searched recursively for *.ko[.xz|.zst|.gz])
+    pub first_modules_dir: PathBuf,
+    /// Directory of the second kernel's modules
+    pub second_modules_dir: PathBuf,
+    /// vmlinux of the first kernel
+    #[arg(long = "vmlinux1", visible_alias = "l1", value_name = "PATH")]
+    pub vmlinux1: Option<PathBuf>,
+    /// vmlinux of the second kernel
+    #[arg(long = "vmlinux2", visible_alias = "l2", value_name = "PATH")]
+    pub vmlinux2: Option<PathBuf>,
+    /// Only compare the symbols listed in this INI file (sections ending in
+    /// whitelist, stablelist or symbol_list); repeatable
+    #[arg(long = "kmi-whitelist", short = 'w', value_name = "FILE")]
+    pub whitelist: Vec<PathBuf>,
+    /// libabigail suppression specification file; repeatable
+    #[arg(long = "suppressions", visible_alias = "suppr", value_name = "FILE")]
+    pub suppressions: Vec<PathBuf>,
+    /// Where to find split debug info of the first kernel
+    #[arg(long = "debug-info-dir1", visible_alias = "d1", value_name = "DIR")]
+    pub debug_info_dir1: Vec<PathBuf>,
+    /// Where to find split debug info of the second kernel
+    #[arg(long = "debug-info-dir2", visible_alias = "d2", value_name = "DIR")]
+    pub debug_info_dir2: Vec<PathBuf>,
+    /// List the interfaces impacted by each changed type
+    #[arg(long = "impacted-interfaces", short = 'i')]
+    pub impacted: bool,
+    /// Show the full change tree of each changed interface
+    #[arg(long = "full-impact", short = 'f')]
+    pub full: bool,
+    /// Show sizes and offsets in bytes (default)
+    #[arg(long = "show-bytes")]
+    pub show_bytes: bool,
+    /// Show sizes and offsets in bits
+    #[arg(long = "show-bits")]
+    pub show_bits: bool,
+    /// Show numbers in hexadecimal (default)
+    #[arg(long = "show-hex")]
+    pub show_hex: bool,
+    /// Show numbers in decimal
+    #[arg(long = "show-dec")]
+    pub show_dec: bool,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Worker threads (0: one per core)
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// Print each phase with its time and counts on stderr
+    #[arg(long)]
+    pub verbose: bool,
+    /// Print the version and exit
+    #[arg(long, short = 'v', action = clap::ArgAction::Version)]
+    pub version: Option<bool>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+fn verbose_read(side: &str, r: &ReadReport) {
+    let d = &r.dwarf;
+    eprintln!(
+        "kmidiff: {side}: read {} binaries, {} exports in {:.2?} (merge {:.2?})",
+        r.binaries, r.exports, r.read_time, r.merge_time
+    );
+    eprintln!(
+        "kmidiff: {side}: {} units, {} top-level DIEs, {} type DIEs, {} types before dedup, {} after",
+        d.units, d.top_level_dies, d.type_dies, d.types_before_dedup, d.types_after_dedup
+    );
+    eprintln!(
+        "kmidiff: {side}: {} exports typed from a definition, {} from a declaration",
+        d.exports_with_type - d.exports_from_declaration,
+        d.exports_from_declaration
+    );
+    eprintln!(
+        "kmidiff: {side}: skipped: {} unspecified types (void), {} global register variables, {} untyped variables, {} nameless DIEs, {} unknown DIE tags, {} unresolved references, {} unsupported relocations",
+        d.unspecified_types,
+        d.register_variables,
+        d.untyped_variables,
+        d.nameless_dies,
+        d.unknown_tags,
+        d.unresolved_refs,
+        d.skipped_relocations
+    );
+    if !r.binaries_without_debug_info.is_empty() {
+        eprintln!(
+            "kmidiff: {side}: {} binaries with exports but no debug info (symbol-level comparison only), e.g. {}",
+            r.binaries_without_debug_info.len(),
+            r.binaries_without_debug_info[0]
+        );
+    }
+}
+
+/// Run with parsed arguments, writing the report to `out`. Returns the exit status.
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
+    let t0 = Instant::now();
+    for dir in [&args.first_modules_dir, &args.second_modules_dir] {
+        if !dir.is_dir() {
+            return Err(Error::input(dir, "no such directory"));
+        }
+    }
+    let whitelist = if args.whitelist.is_empty() {
+        None
+    } else {
+        Some(whitelist::load(&args.whitelist)?)
+    };
+    let suppressions = Suppressions::load(&args.suppressions)?;
+    let opts = ReadOptions {
+        whitelist,
+        symbols_only: false,
+        progress: crate::cli::stderr_is_terminal() && !args.verbose,
+    };
+    let a_in = KernelInput {
+        vmlinux: args.vmlinux1.clone(),
+        modules_dir: Some(args.first_modules_dir.clone()),
+        debug_dirs: args.debug_info_dir1.clone(),
+    };
+    let b_in = KernelInput {
+        vmlinux: args.vmlinux2.clone(),
+        modules_dir: Some(args.second_modules_dir.clone()),
+        debug_dirs: args.debug_info_dir2.clone(),
+    };
+    let (ra, rb) = rayon::join(|| read_kernel(&a_in, &opts), || read_kernel(&b_in, &opts));
+    let (ga, rep_a) = ra?;
+    let (gb, rep_b) = rb?;
+    if args.verbose {
+        verbose_read("first", &rep_a);
+        verbose_read("second", &rep_b);
+        eprintln!("kmidiff: reading both sides took {:.2?}", t0.elapsed());
+    }
+
+    let t1 = Instant::now();
+    let filter: Box<dyn TypeFilter> = if suppressions.is_empty() {
+        Box::new(NoFilter)
+    } else {
+        Box::new(SuppressionFilter::new(&suppressions))
+    };
+    let cmp = compare_kernels(&ga, &gb, filter.as_ref());
+    let analysis = cmp.analyse();
+    if args.verbose {
+        eprintln!(
+            "kmidiff: compare: {} type pairs, {} changed, {} leaf types, in {:.2?}",
+            cmp.diffs.diffs.len(),
+            cmp.changed.iter().filter(|c| **c).count(),
+            analysis.leaves.len(),
+            t1.elapsed()
+        );
+    }
+    let t2 = Instant::now();
+    let ropts = Options {
+        units: Units {
+            bits: args.show_bits && !args.show_bytes,
+            hex: !(args.show_dec && !args.show_hex),
+        },
+        impacted: args.impacted,
+    };
+    let res = match args.format {
+        Format::Text => report::text::write(&cmp, &analysis, &ropts, args.full, out),
+        Format::Json => report::json::write(&cmp, &analysis, out),
+    };
+    res.map_err(|e| Error::input("<stdout>", e))?;
+    if args.verbose {
+        eprintln!("kmidiff: report written in {:.2?}; total {:.2?}", t2.elapsed(), t0.elapsed());
+    }
+    Ok(cmp.exit_code())
+}
+
+pub fn main() -> i32 {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            };
+        }
+    };
+    crate::cli::init_threads(args.threads);
+    let stdout = std::io::stdout();
+    let mut lock = std::io::BufWriter::new(stdout.lock());
+    let code = match run(&args, &mut lock) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = lock.flush();
+            eprintln!("kmidiff: {e}");
+            return e.exit_code();
+        }
+    };
+    if lock.flush().is_err() {
+        return 1;
+    }
+    code
+}

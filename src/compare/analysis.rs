@@ -1,0 +1,116 @@
+//! What the reports need beyond the raw diff graph: which diffs are "leaf
+//! types" (a named type that itself changed) and which interfaces each one
+//! impacts.
+
+use super::{Comparison, DiffId, same_named_type};
+use rustc_hash::FxHashSet;
+
+pub struct LeafType {
+    pub diff: DiffId,
+    /// "struct kmi_device", "typedef kmi_handle_t", "enum kmi_state".
+    pub name: String,
+    /// Names of the changed interfaces that reach it, sorted.
+    pub impacted: Vec<String>,
+}
+
+pub struct Analysis {
+    /// Sorted by name.
+    pub leaves: Vec<LeafType>,
+    /// Per entry of `Comparison::changed_symbols`: the leaf types it reaches
+    /// (indices into `leaves`).
+    pub interface_leaves: Vec<Vec<usize>>,
+}
+
+impl Comparison<'_> {
+    /// The name of `d` when it is a change *of* one named type.
+    pub fn named(&self, d: DiffId) -> Option<String> {
+        let diff = self.diffs.get(d);
+        same_named_type((self.a, self.b), (diff.a, diff.b))
+    }
+
+    pub fn is_changed(&self, d: DiffId) -> bool {
+        self.changed[d.0 as usize]
+    }
+
+    /// Does `d` have something to say of its own: details, or changes
+    /// reached through unnamed types (a member whose `int` became `long`)?
+    pub fn has_local_content(&self, d: DiffId) -> bool {
+        let mut seen = FxHashSet::default();
+        self.local_content(d, &mut seen)
+    }
+
+    fn local_content(&self, d: DiffId, seen: &mut FxHashSet<DiffId>) -> bool {
+        if !seen.insert(d) {
+            return false;
+        }
+        let diff = self.diffs.get(d);
+        if !diff.details.is_empty() {
+            return true;
+        }
+        diff.children
+            .iter()
+            .any(|(_, c)| self.is_changed(*c) && self.named(*c).is_none() && self.local_content(*c, seen))
+    }
+
+    pub fn analyse(&self) -> Analysis {
+        let n = self.diffs.diffs.len();
+        // Leaf types: named, changed, with local content.
+        let mut leaf_index = vec![usize::MAX; n];
+        let mut leaves: Vec<LeafType> = Vec::new();
+        for i in 0..n {
+            let d = DiffId(i as u32);
+            if !self.is_changed(d) {
+                continue;
+            }
+            if let Some(name) = self.named(d)
+                && self.has_local_content(d)
+            {
+                leaves.push(LeafType {
+                    diff: d,
+                    name,
+                    impacted: Vec::new(),
+                });
+            }
+        }
+        leaves.sort_by(|a, b| a.name.cmp(&b.name).then(a.diff.cmp(&b.diff)));
+        for (li, l) in leaves.iter().enumerate() {
+            leaf_index[l.diff.0 as usize] = li;
+        }
+        // For each changed interface, the leaves reachable through changed
+        // diffs. A stamp array avoids clearing a visited set per interface.
+        let mut stamp = vec![u32::MAX; n];
+        let mut interface_leaves = Vec::with_capacity(self.changed_symbols.len());
+        for (si, s) in self.changed_symbols.iter().enumerate() {
+            let mut found = Vec::new();
+            if let Some(root) = s.diff {
+                let mut stack = vec![root];
+                stamp[root.0 as usize] = si as u32;
+                while let Some(d) = stack.pop() {
+                    let li = leaf_index[d.0 as usize];
+                    if li != usize::MAX {
+                        found.push(li);
+                    }
+                    for (_, c) in &self.diffs.get(d).children {
+                        let ci = c.0 as usize;
+                        if self.changed[ci] && stamp[ci] != si as u32 {
+                            stamp[ci] = si as u32;
+                            stack.push(*c);
+                        }
+                    }
+                }
+            }
+            found.sort_unstable();
+            for &li in &found {
+                leaves[li].impacted.push(s.new.name.clone());
+            }
+            interface_leaves.push(found);
+        }
+        for l in &mut leaves {
+            l.impacted.sort();
+        }
+        Analysis {
+            leaves,
+            interface_leaves,
+        }
+    }
+}

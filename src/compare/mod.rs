@@ -1,0 +1,468 @@
+//! Comparing two graphs: a diff graph (the change tree) over pairs of types.
+//!
+//! Every pair of nodes met while walking both graphs in step gets one
+//! [`Diff`], memoised, so a type shared by 5000 interfaces is compared once
+//! and recursive types terminate: meeting a pair again just links to its diff.
+//! Whether a diff "has changes" is decided afterwards over the whole diff graph
+//! (changes flow from children to parents, through cycles too), which is what
+//! makes the answer independent of the order pairs were visited in.
+
+pub mod analysis;
+mod symbols;
+pub use symbols::{
+    Comparison, NoFilter, Reach, SymDetail, SymbolChange, TypeFilter, compare_kernels, same_named_type,
+};
+
+use crate::graph::{AggKind, Graph, Node, Qualifier, TypeId};
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct DiffId(pub u32);
+
+/// A change local to one pair of types (not inherited from a child).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Detail {
+    SizeChanged { old_bits: u64, new_bits: u64 },
+    /// The type was replaced by an unrelated one (another name or kind).
+    TypeReplaced { old: String, new: String, old_bits: Option<u64>, new_bits: Option<u64> },
+    DeclarationChanged { old_complete: bool, new_complete: bool },
+    MemberAdded { name: String, offset_bits: u64, ty: String },
+    MemberRemoved { name: String, offset_bits: u64, ty: String },
+    MemberRenamed { old: String, new: String, offset_bits: u64 },
+    MemberOffsetChanged { name: String, old_bits: u64, new_bits: u64 },
+    BitfieldChanged { name: String, old: Option<u64>, new: Option<u64> },
+    EnumeratorAdded { name: String, value: i64 },
+    EnumeratorRemoved { name: String, value: i64 },
+    EnumeratorChanged { name: String, old: i64, new: i64 },
+    ParamAdded { index: usize, ty: String },
+    ParamRemoved { index: usize, ty: String },
+    VariadicChanged { now: bool },
+    ArrayCountChanged { old: Option<u64>, new: Option<u64> },
+    QualifierAdded { qual: String },
+    QualifierRemoved { qual: String },
+}
+
+/// How a child diff hangs off its parent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum Edge {
+    Return,
+    Param(usize),
+    Member(String),
+    PointedTo,
+    Underlying,
+    Element,
+    /// Through a qualifier on one side only, or on both.
+    Qualified,
+}
+
+#[derive(Debug, Clone)]
+pub struct Diff {
+    pub a: TypeId,
+    pub b: TypeId,
+    pub details: Vec<Detail>,
+    pub children: Vec<(Edge, DiffId)>,
+}
+
+/// The diff graph of two type graphs.
+pub struct TypeDiffs<'g> {
+    pub a: &'g Graph,
+    pub b: &'g Graph,
+    pub diffs: Vec<Diff>,
+    memo: FxHashMap<(TypeId, TypeId), DiffId>,
+    queue: Vec<DiffId>,
+    defs_a: FxHashMap<(u8, &'g str), TypeId>,
+    defs_b: FxHashMap<(u8, &'g str), TypeId>,
+}
+
+fn tag_kind(n: &Node) -> Option<u8> {
+    match n {
+        Node::Aggregate { kind, .. } => Some(*kind as u8),
+        Node::Enum { .. } => Some(9),
+        _ => None,
+    }
+}
+
+/// Definitions by tag name, to complete declaration-only types. The lowest id
+/// wins, which is the first definition met in input order.
+fn definitions(g: &Graph) -> FxHashMap<(u8, &str), TypeId> {
+    let mut m = FxHashMap::default();
+    for (i, n) in g.nodes.iter().enumerate() {
+        if let (Some(k), Some(name)) = (tag_kind(n), n.tag_name())
+            && !n.is_declaration()
+        {
+            m.entry((k, g.str(name))).or_insert(TypeId(i as u32));
+        }
+    }
+    m
+}
+
+impl<'g> TypeDiffs<'g> {
+    pub fn new(a: &'g Graph, b: &'g Graph) -> Self {
+        TypeDiffs {
+            a,
+            b,
+            diffs: Vec::new(),
+            memo: FxHashMap::default(),
+            queue: Vec::new(),
+            defs_a: definitions(a),
+            defs_b: definitions(b),
+        }
+    }
+
+    pub fn get(&self, d: DiffId) -> &Diff {
+        &self.diffs[d.0 as usize]
+    }
+
+    /// Compare two types (and everything below them).
+    pub fn compare(&mut self, a: TypeId, b: TypeId) -> DiffId {
+        let d = self.pair(a, b);
+        while let Some(d) = self.queue.pop() {
+            self.expand(d);
+        }
+        d
+    }
+
+    fn complete(&self, g: &Graph, defs: &FxHashMap<(u8, &str), TypeId>, id: TypeId) -> TypeId {
+        let n = g.node(id);
+        if n.is_declaration()
+            && let (Some(k), Some(name)) = (tag_kind(n), n.tag_name())
+            && let Some(&d) = defs.get(&(k, g.str(name)))
+        {
+            return d;
+        }
+        id
+    }
+
+    fn pair(&mut self, a: TypeId, b: TypeId) -> DiffId {
+        let a = self.complete(self.a, &self.defs_a, a);
+        let b = self.complete(self.b, &self.defs_b, b);
+        if let Some(&d) = self.memo.get(&(a, b)) {
+            return d;
+        }
+        let d = DiffId(self.diffs.len() as u32);
+        self.diffs.push(Diff {
+            a,
+            b,
+            details: Vec::new(),
+            children: Vec::new(),
+        });
+        self.memo.insert((a, b), d);
+        self.queue.push(d);
+        d
+    }
+
+    fn replaced(&self, a: TypeId, b: TypeId) -> Detail {
+        Detail::TypeReplaced {
+            old: self.a.describe(a),
+            new: self.b.describe(b),
+            old_bits: self.a.size_bits(a),
+            new_bits: self.b.size_bits(b),
+        }
+    }
+
+    fn expand(&mut self, d: DiffId) {
+        let (a, b) = (self.diffs[d.0 as usize].a, self.diffs[d.0 as usize].b);
+        let (ga, gb) = (self.a, self.b);
+        let mut details = Vec::new();
+        let mut children = Vec::new();
+        match (ga.node(a), gb.node(b)) {
+            (Node::Void, Node::Void) => {}
+            (
+                Node::Base {
+                    name: na,
+                    size_bits: sa,
+                    ..
+                },
+                Node::Base {
+                    name: nb,
+                    size_bits: sb,
+                    ..
+                },
+            ) => {
+                if ga.str(*na) != gb.str(*nb) {
+                    details.push(self.replaced(a, b));
+                } else if sa != sb {
+                    details.push(Detail::SizeChanged {
+                        old_bits: *sa,
+                        new_bits: *sb,
+                    });
+                }
+            }
+            (Node::Pointer { target: ta, .. }, Node::Pointer { target: tb, .. }) => {
+                children.push((Edge::PointedTo, self.pair(*ta, *tb)));
+            }
+            (Node::Typedef { name: na, target: ta }, Node::Typedef { name: nb, target: tb }) => {
+                if ga.str(*na) != gb.str(*nb) {
+                    details.push(self.replaced(a, b));
+                } else {
+                    children.push((Edge::Underlying, self.pair(*ta, *tb)));
+                }
+            }
+            (Node::Qualified { qual: qa, target: ta }, Node::Qualified { qual: qb, target: tb }) => {
+                if qa == qb {
+                    children.push((Edge::Qualified, self.pair(*ta, *tb)));
+                } else {
+                    details.push(Detail::QualifierRemoved {
+                        qual: qa.keyword().into(),
+                    });
+                    details.push(Detail::QualifierAdded {
+                        qual: qb.keyword().into(),
+                    });
+                    children.push((Edge::Qualified, self.pair(*ta, *tb)));
+                }
+            }
+            (Node::Qualified { qual, target }, _) => {
+                details.push(Detail::QualifierRemoved {
+                    qual: qual_word(*qual),
+                });
+                children.push((Edge::Qualified, self.pair(*target, b)));
+            }
+            (_, Node::Qualified { qual, target }) => {
+                details.push(Detail::QualifierAdded {
+                    qual: qual_word(*qual),
+                });
+                children.push((Edge::Qualified, self.pair(a, *target)));
+            }
+            (
+                Node::Aggregate {
+                    kind: ka,
+                    name: na,
+                    size_bits: sa,
+                    members: ma,
+                },
+                Node::Aggregate {
+                    kind: kb,
+                    name: nb,
+                    size_bits: sb,
+                    members: mb,
+                },
+            ) => {
+                if ka != kb || na.map(|n| ga.str(n)) != nb.map(|n| gb.str(n)) {
+                    details.push(self.replaced(a, b));
+                } else if sa.is_none() || sb.is_none() {
+                    if sa.is_some() != sb.is_some() {
+                        details.push(Detail::DeclarationChanged {
+                            old_complete: sa.is_some(),
+                            new_complete: sb.is_some(),
+                        });
+                    }
+                } else {
+                    if sa != sb {
+                        details.push(Detail::SizeChanged {
+                            old_bits: sa.unwrap_or(0),
+                            new_bits: sb.unwrap_or(0),
+                        });
+                    }
+                    self.members(*ka, ma, mb, &mut details, &mut children);
+                }
+            }
+            (
+                Node::Enum {
+                    name: na,
+                    size_bits: sa,
+                    enumerators: ea,
+                },
+                Node::Enum {
+                    name: nb,
+                    size_bits: sb,
+                    enumerators: eb,
+                },
+            ) => {
+                if na.map(|n| ga.str(n)) != nb.map(|n| gb.str(n)) {
+                    details.push(self.replaced(a, b));
+                } else if sa.is_some() && sb.is_some() {
+                    if sa != sb {
+                        details.push(Detail::SizeChanged {
+                            old_bits: sa.unwrap_or(0),
+                            new_bits: sb.unwrap_or(0),
+                        });
+                    }
+                    let old: FxHashMap<&str, i64> =
+                        ea.iter().map(|e| (ga.str(e.name), e.value)).collect();
+                    let new: FxHashMap<&str, i64> =
+                        eb.iter().map(|e| (gb.str(e.name), e.value)).collect();
+                    for e in ea {
+                        let n = ga.str(e.name);
+                        match new.get(n) {
+                            None => details.push(Detail::EnumeratorRemoved {
+                                name: n.into(),
+                                value: e.value,
+                            }),
+                            Some(&v) if v != e.value => details.push(Detail::EnumeratorChanged {
+                                name: n.into(),
+                                old: e.value,
+                                new: v,
+                            }),
+                            _ => {}
+                        }
+                    }
+                    for e in eb {
+                        let n = gb.str(e.name);
+                        if !old.contains_key(n) {
+                            details.push(Detail::EnumeratorAdded {
+                                name: n.into(),
+                                value: e.value,
+                            });
+                        }
+                    }
+                } else if sa.is_some() != sb.is_some() {
+                    details.push(Detail::DeclarationChanged {
+                        old_complete: sa.is_some(),
+                        new_complete: sb.is_some(),
+                    });
+                }
+            }
+            (Node::Array { element: ea, count: ca }, Node::Array { element: eb, count: cb }) => {
+                if ca != cb {
+                    details.push(Detail::ArrayCountChanged { old: *ca, new: *cb });
+                }
+                children.push((Edge::Element, self.pair(*ea, *eb)));
+            }
+            (
+                Node::Function {
+                    ret: ra,
+                    params: pa,
+                    variadic: va,
+                },
+                Node::Function {
+                    ret: rb,
+                    params: pb,
+                    variadic: vb,
+                },
+            ) => {
+                children.push((Edge::Return, self.pair(*ra, *rb)));
+                for (i, (x, y)) in pa.iter().zip(pb).enumerate() {
+                    children.push((Edge::Param(i + 1), self.pair(x.ty, y.ty)));
+                }
+                for (i, p) in pa.iter().enumerate().skip(pb.len()) {
+                    details.push(Detail::ParamRemoved {
+                        index: i + 1,
+                        ty: ga.describe(p.ty),
+                    });
+                }
+                for (i, p) in pb.iter().enumerate().skip(pa.len()) {
+                    details.push(Detail::ParamAdded {
+                        index: i + 1,
+                        ty: gb.describe(p.ty),
+                    });
+                }
+                if va != vb {
+                    details.push(Detail::VariadicChanged { now: *vb });
+                }
+            }
+            _ => details.push(self.replaced(a, b)),
+        }
+        let diff = &mut self.diffs[d.0 as usize];
+        diff.details = details;
+        diff.children = children;
+    }
+
+    fn members(
+        &mut self,
+        _kind: AggKind,
+        ma: &[crate::graph::Member],
+        mb: &[crate::graph::Member],
+        details: &mut Vec<Detail>,
+        children: &mut Vec<(Edge, DiffId)>,
+    ) {
+        let (ga, gb) = (self.a, self.b);
+        // Anonymous members are matched by their rank among anonymous members.
+        let key = |g: &Graph, ms: &[crate::graph::Member]| -> Vec<String> {
+            let mut anon = 0;
+            ms.iter()
+                .map(|m| match m.name {
+                    Some(n) => g.str(n).to_string(),
+                    None => {
+                        anon += 1;
+                        format!("<anonymous #{anon}>")
+                    }
+                })
+                .collect()
+        };
+        let ka = key(ga, ma);
+        let kb = key(gb, mb);
+        let idx_b: FxHashMap<&str, usize> =
+            kb.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+        let idx_a: FxHashMap<&str, usize> =
+            ka.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+        let mut removed: Vec<usize> = Vec::new();
+        for (i, m) in ma.iter().enumerate() {
+            match idx_b.get(ka[i].as_str()) {
+                Some(&j) => {
+                    let n = &mb[j];
+                    if m.offset_bits != n.offset_bits {
+                        details.push(Detail::MemberOffsetChanged {
+                            name: ka[i].clone(),
+                            old_bits: m.offset_bits,
+                            new_bits: n.offset_bits,
+                        });
+                    }
+                    if m.bit_size != n.bit_size {
+                        details.push(Detail::BitfieldChanged {
+                            name: ka[i].clone(),
+                            old: m.bit_size,
+                            new: n.bit_size,
+                        });
+                    }
+                    children.push((Edge::Member(ka[i].clone()), self.pair(m.ty, n.ty)));
+                }
+                None => removed.push(i),
+            }
+        }
+        let added: Vec<usize> = (0..mb.len())
+            .filter(|&j| !idx_a.contains_key(kb[j].as_str()))
+            .collect();
+        // A member that vanished and one that appeared at the same place with
+        // the same shape is a rename, not a removal plus an insertion.
+        let mut renamed_to = vec![None; ma.len()];
+        let mut taken = vec![false; mb.len()];
+        for &i in &removed {
+            if ma[i].name.is_none() {
+                continue;
+            }
+            if let Some(&j) = added.iter().find(|&&j| {
+                !taken[j]
+                    && mb[j].name.is_some()
+                    && mb[j].offset_bits == ma[i].offset_bits
+                    && mb[j].bit_size == ma[i].bit_size
+                    && ga.describe(ma[i].ty) == gb.describe(mb[j].ty)
+            }) {
+                taken[j] = true;
+                renamed_to[i] = Some(j);
+            }
+        }
+        for &i in &removed {
+            match renamed_to[i] {
+                Some(j) => {
+                    details.push(Detail::MemberRenamed {
+                        old: ka[i].clone(),
+                        new: kb[j].clone(),
+                        offset_bits: ma[i].offset_bits,
+                    });
+                    children.push((Edge::Member(kb[j].clone()), self.pair(ma[i].ty, mb[j].ty)));
+                }
+                None => details.push(Detail::MemberRemoved {
+                    name: ka[i].clone(),
+                    offset_bits: ma[i].offset_bits,
+                    ty: ga.describe(ma[i].ty),
+                }),
+            }
+        }
+        for &j in &added {
+            if !taken[j] {
+                details.push(Detail::MemberAdded {
+                    name: kb[j].clone(),
+                    offset_bits: mb[j].offset_bits,
+                    ty: gb.describe(mb[j].ty),
+                });
+            }
+        }
+    }
+}
+
+fn qual_word(q: Qualifier) -> String {
+    q.keyword().to_string()
+}

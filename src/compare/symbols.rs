@@ -1,0 +1,272 @@
+//! Interface-level comparison: symbols matched by name, symbol-level changes
+//! (CRC, export flavour, namespace, module), and whether each type diff
+//! really is a change once suppressions are applied.
+
+use super::{DiffId, Edge, TypeDiffs};
+use crate::graph::{Graph, Node, Symbol, SymbolKind, TypeId};
+use serde::Serialize;
+
+/// A change of the symbol itself, not of its type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SymDetail {
+    CrcChanged { old: Option<u32>, new: Option<u32> },
+    /// EXPORT_SYMBOL <-> EXPORT_SYMBOL_GPL.
+    ExportChanged { now_gpl: bool },
+    NamespaceChanged { old: String, new: String },
+    /// Exported by another binary now (same name, same type).
+    ModuleChanged { old: String, new: String },
+    KindChanged { old: SymbolKind, new: SymbolKind },
+    SizeChanged { old: u64, new: u64 },
+}
+
+#[derive(Debug, Clone)]
+pub struct SymbolChange<'g> {
+    pub old: &'g Symbol,
+    pub new: &'g Symbol,
+    pub details: Vec<SymDetail>,
+    /// The type diff, when the type changed.
+    pub diff: Option<DiffId>,
+}
+
+/// How a changed type is reached, for `accessed_through` suppressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    Direct,
+    Pointer,
+    Reference,
+}
+
+/// Decides whether a type diff is suppressed (not a change at all).
+pub trait TypeFilter {
+    fn suppressed(&self, diffs: &TypeDiffs<'_>, d: DiffId, reach: Reach) -> bool;
+    /// Whether a symbol-level entry is hidden: `change` is "added", "removed"
+    /// or "changed".
+    fn symbol_suppressed(&self, s: &Symbol, change: &str) -> bool;
+}
+
+/// No suppressions.
+pub struct NoFilter;
+
+impl TypeFilter for NoFilter {
+    fn suppressed(&self, _: &TypeDiffs<'_>, _: DiffId, _: Reach) -> bool {
+        false
+    }
+    fn symbol_suppressed(&self, _: &Symbol, _: &str) -> bool {
+        false
+    }
+}
+
+pub struct Comparison<'g> {
+    pub a: &'g Graph,
+    pub b: &'g Graph,
+    pub diffs: TypeDiffs<'g>,
+    /// Per diff: a change survives (own details, or a changed child), after
+    /// suppressions.
+    pub changed: Vec<bool>,
+    pub removed: Vec<&'g Symbol>,
+    pub added: Vec<&'g Symbol>,
+    pub changed_symbols: Vec<SymbolChange<'g>>,
+}
+
+impl Comparison<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.removed.is_empty() && self.added.is_empty() && self.changed_symbols.is_empty()
+    }
+
+    /// libabigail's exit bit field: 4 for any change, 8 more for an
+    /// incompatible one (a symbol that disappeared).
+    pub fn exit_code(&self) -> i32 {
+        let mut code = 0;
+        if !self.is_empty() {
+            code |= 4;
+        }
+        if !self.removed.is_empty() {
+            code |= 8;
+        }
+        code
+    }
+}
+
+pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) -> Comparison<'g> {
+    let mut diffs = TypeDiffs::new(a, b);
+    let mut removed = Vec::new();
+    let mut added = Vec::new();
+    let mut pending: Vec<(&Symbol, &Symbol, Vec<SymDetail>, Option<DiffId>)> = Vec::new();
+
+    // Both symbol lists are sorted by name: a merge join.
+    let (mut i, mut j) = (0, 0);
+    while i < a.symbols.len() || j < b.symbols.len() {
+        let ord = match (a.symbols.get(i), b.symbols.get(j)) {
+            (Some(x), Some(y)) => x.name.cmp(&y.name),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match ord {
+            std::cmp::Ordering::Less => {
+                removed.push(&a.symbols[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                added.push(&b.symbols[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                let (x, y) = (&a.symbols[i], &b.symbols[j]);
+                let details = symbol_details(x, y);
+                let diff = match (x.ty, y.ty) {
+                    (Some(tx), Some(ty)) => Some(diffs.compare(tx, ty)),
+                    _ => None,
+                };
+                pending.push((x, y, details, diff));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+
+    let changed = propagate(&diffs, filter);
+    let mut changed_symbols = Vec::new();
+    for (x, y, details, diff) in pending {
+        let diff = diff.filter(|d| changed[d.0 as usize]);
+        if (details.is_empty() && diff.is_none()) || filter.symbol_suppressed(y, "changed") {
+            continue;
+        }
+        changed_symbols.push(SymbolChange {
+            old: x,
+            new: y,
+            details,
+            diff,
+        });
+    }
+    removed.retain(|s| !filter.symbol_suppressed(s, "removed"));
+    added.retain(|s| !filter.symbol_suppressed(s, "added"));
+    Comparison {
+        a,
+        b,
+        diffs,
+        changed,
+        removed,
+        added,
+        changed_symbols,
+    }
+}
+
+fn symbol_details(x: &Symbol, y: &Symbol) -> Vec<SymDetail> {
+    let mut d = Vec::new();
+    if x.kind != y.kind && x.kind != SymbolKind::Unknown && y.kind != SymbolKind::Unknown {
+        d.push(SymDetail::KindChanged {
+            old: x.kind,
+            new: y.kind,
+        });
+    }
+    if x.gpl != y.gpl {
+        d.push(SymDetail::ExportChanged { now_gpl: y.gpl });
+    }
+    if x.crc != y.crc {
+        d.push(SymDetail::CrcChanged {
+            old: x.crc,
+            new: y.crc,
+        });
+    }
+    if x.namespace != y.namespace {
+        d.push(SymDetail::NamespaceChanged {
+            old: x.namespace.clone(),
+            new: y.namespace.clone(),
+        });
+    }
+    if x.module != y.module {
+        d.push(SymDetail::ModuleChanged {
+            old: x.module.clone(),
+            new: y.module.clone(),
+        });
+    }
+    if x.kind == SymbolKind::Variable && x.size != y.size && x.size != 0 && y.size != 0 {
+        d.push(SymDetail::SizeChanged {
+            old: x.size,
+            new: y.size,
+        });
+    }
+    d
+}
+
+/// Changes flow from a diff to every diff that contains it, except through a
+/// suppressed diff. Working on the reversed diff graph makes this linear and
+/// indifferent to cycles.
+fn propagate(diffs: &TypeDiffs<'_>, filter: &dyn TypeFilter) -> Vec<bool> {
+    let n = diffs.diffs.len();
+    let mut parents: Vec<Vec<(u32, bool)>> = vec![Vec::new(); n];
+    let mut reach = vec![Reach::Direct; n];
+    for (p, d) in diffs.diffs.iter().enumerate() {
+        let via_ref = matches!(diffs.a.node(d.a), Node::Pointer { reference: true, .. });
+        for (edge, c) in &d.children {
+            let through_pointer = *edge == Edge::PointedTo;
+            parents[c.0 as usize].push((p as u32, through_pointer));
+            if through_pointer {
+                reach[c.0 as usize] = if via_ref {
+                    Reach::Reference
+                } else {
+                    Reach::Pointer
+                };
+            }
+        }
+    }
+    let mut memo: Vec<Option<bool>> = vec![None; n];
+    let mut is_suppressed = |d: usize| -> bool {
+        *memo[d].get_or_insert_with(|| filter.suppressed(diffs, DiffId(d as u32), reach[d]))
+    };
+    let mut changed = vec![false; n];
+    let mut stack = Vec::new();
+    for (i, d) in diffs.diffs.iter().enumerate() {
+        if !d.details.is_empty() && !is_suppressed(i) {
+            changed[i] = true;
+            stack.push(i);
+        }
+    }
+    while let Some(c) = stack.pop() {
+        for &(p, _) in &parents[c] {
+            let p = p as usize;
+            if !changed[p] && !is_suppressed(p) {
+                changed[p] = true;
+                stack.push(p);
+            }
+        }
+    }
+    changed
+}
+
+/// Whether both sides of a diff are the same named type (a change *of* that
+/// type, as opposed to one type replaced by another).
+pub fn same_named_type(g: (&Graph, &Graph), ids: (TypeId, TypeId)) -> Option<String> {
+    let (a, b) = (g.0.node(ids.0), g.1.node(ids.1));
+    match (a, b) {
+        (
+            Node::Aggregate {
+                kind: ka,
+                name: Some(na),
+                ..
+            },
+            Node::Aggregate {
+                kind: kb,
+                name: Some(nb),
+                ..
+            },
+        ) if ka == kb && g.0.str(*na) == g.1.str(*nb) => {
+            Some(format!("{} {}", ka.keyword(), g.0.str(*na)))
+        }
+        (Node::Enum { name: Some(na), .. }, Node::Enum { name: Some(nb), .. })
+            if g.0.str(*na) == g.1.str(*nb) =>
+        {
+            Some(format!("enum {}", g.0.str(*na)))
+        }
+        (Node::Typedef { name: na, .. }, Node::Typedef { name: nb, .. })
+            if g.0.str(*na) == g.1.str(*nb) =>
+        {
+            Some(format!("typedef {}", g.0.str(*na)))
+        }
+        (Node::Base { name: na, .. }, Node::Base { name: nb, .. }) if g.0.str(*na) == g.1.str(*nb) => {
+            Some(g.0.str(*na).to_string())
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,50 @@
+//! One error type for the whole library. Every variant that comes from an input
+//! names the file, because a kernel tree has thousands of them and "invalid ELF"
+//! alone is useless to the person reading a CI log.
+
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or parsed.
+    #[error("{}: {msg}", path.display())]
+    Input { path: PathBuf, msg: String },
+    /// A text input (whitelist, suppression file, symvers) is malformed at a line.
+    #[error("{}:{line}: {msg}", path.display())]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        msg: String,
+    },
+    /// The command line itself is wrong (exit status 2).
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    pub fn input(path: impl AsRef<Path>, msg: impl Display) -> Self {
+        Error::Input {
+            path: path.as_ref().to_path_buf(),
+            msg: msg.to_string(),
+        }
+    }
+
+    pub fn syntax(path: impl AsRef<Path>, line: usize, msg: impl Display) -> Self {
+        Error::Syntax {
+            path: path.as_ref().to_path_buf(),
+            line,
+            msg: msg.to_string(),
+        }
+    }
+
+    /// Exit status in libabigail's bit field: 1 for an error, 2 for a usage error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

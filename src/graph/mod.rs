@@ -1,0 +1,262 @@
+//! The typed graph every reader produces and the comparison walks.
+//!
+//! Nodes live in one arena per side, addressed by [`TypeId`] (a `u32`), so a
+//! whole kernel's worth of types costs a few hundred bytes each and edges are
+//! plain integers. Names are interned per graph ([`Name`]). The interface root
+//! ([`Graph::symbols`]) maps every exported symbol to its type node.
+//!
+//! Types are deduplicated when they are added (see [`crate::read::dwarf::merge`]):
+//! the same `struct sk_buff` seen in 3000 compilation units becomes one node,
+//! so the comparison meets each distinct type once.
+
+mod describe;
+mod strings;
+pub use strings::{Interner, Name};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TypeId(pub u32);
+
+impl TypeId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AggKind {
+    Struct,
+    Union,
+}
+
+impl AggKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            AggKind::Struct => "struct",
+            AggKind::Union => "union",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Qualifier {
+    Const,
+    Volatile,
+    Restrict,
+    Atomic,
+}
+
+impl Qualifier {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Qualifier::Const => "const",
+            Qualifier::Volatile => "volatile",
+            Qualifier::Restrict => "restrict",
+            Qualifier::Atomic => "_Atomic",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Member<N = Name> {
+    /// `None` for an anonymous struct/union member.
+    pub name: Option<N>,
+    pub ty: TypeId,
+    pub offset_bits: u64,
+    /// `Some` for a bitfield.
+    pub bit_size: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Enumerator<N = Name> {
+    pub name: N,
+    pub value: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Param<N = Name> {
+    pub name: Option<N>,
+    pub ty: TypeId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Node<N = Name> {
+    /// `void`, and whatever DWARF leaves untyped (unspecified types from
+    /// assembler CUs, variables without DW_AT_type).
+    Void,
+    Base {
+        name: N,
+        size_bits: u64,
+        /// DW_ATE_* encoding (signed, unsigned, float, bool, ...).
+        encoding: u8,
+    },
+    Pointer {
+        target: TypeId,
+        size_bits: u64,
+        /// C++ references never occur in the kernel, but DWARF allows them.
+        reference: bool,
+    },
+    Typedef {
+        name: N,
+        target: TypeId,
+    },
+    Qualified {
+        qual: Qualifier,
+        target: TypeId,
+    },
+    Aggregate {
+        kind: AggKind,
+        name: Option<N>,
+        /// `None` for a declaration-only (incomplete) type.
+        size_bits: Option<u64>,
+        members: Vec<Member<N>>,
+    },
+    Enum {
+        name: Option<N>,
+        /// `None` for a declaration-only enum.
+        size_bits: Option<u64>,
+        enumerators: Vec<Enumerator<N>>,
+    },
+    Array {
+        element: TypeId,
+        /// `None` for a flexible or unknown-size array.
+        count: Option<u64>,
+    },
+    Function {
+        ret: TypeId,
+        params: Vec<Param<N>>,
+        variadic: bool,
+    },
+}
+
+impl<N: Copy> Node<N> {
+    /// The tag name of a named struct/union/enum: the types C identifies by name.
+    pub fn tag_name(&self) -> Option<N> {
+        match self {
+            Node::Aggregate { name, .. } | Node::Enum { name, .. } => *name,
+            _ => None,
+        }
+    }
+
+    pub fn is_declaration(&self) -> bool {
+        matches!(
+            self,
+            Node::Aggregate {
+                size_bits: None,
+                ..
+            } | Node::Enum {
+                size_bits: None,
+                ..
+            }
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum SymbolKind {
+    Function,
+    Variable,
+    /// The ELF symbol has no type and no DWARF says what it is.
+    Unknown,
+}
+
+impl SymbolKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            SymbolKind::Function => "function",
+            SymbolKind::Variable => "variable",
+            SymbolKind::Unknown => "symbol",
+        }
+    }
+}
+
+/// One exported symbol: the interface root of the graph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Symbol {
+    pub name: String,
+    pub kind: SymbolKind,
+    /// EXPORT_SYMBOL_GPL (found in `__ksymtab_gpl`).
+    pub gpl: bool,
+    /// Symbol namespace (EXPORT_SYMBOL_NS), empty when none.
+    pub namespace: String,
+    /// Modversions CRC, when the kernel was built with CONFIG_MODVERSIONS.
+    pub crc: Option<u32>,
+    /// "vmlinux" or the module name ("crc_ccitt").
+    pub module: String,
+    /// ELF symbol size (bytes); for a variable, its storage size.
+    pub size: u64,
+    /// For a function, its `Node::Function`; for a variable, its type.
+    /// `None` when no debug info describes the symbol.
+    pub ty: Option<TypeId>,
+    /// Source file and line of the definition, for reports.
+    pub location: Option<String>,
+}
+
+/// Declaration source of a named type, kept beside the node so dedup keys do
+/// not depend on where a header was included from.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Graph {
+    pub strings: Interner,
+    pub nodes: Vec<Node>,
+    /// Declaration file of each node (`None` for unnamed or unknown).
+    pub files: Vec<Option<Name>>,
+    /// Sorted by name; at most one entry per name.
+    pub symbols: Vec<Symbol>,
+}
+
+impl Graph {
+    pub fn new() -> Self {
+        let mut g = Graph::default();
+        g.nodes.push(Node::Void);
+        g.files.push(None);
+        g
+    }
+
+    /// The shared `void` node.
+    pub const VOID: TypeId = TypeId(0);
+
+    pub fn node(&self, id: TypeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    pub fn str(&self, n: Name) -> &str {
+        self.strings.get(n)
+    }
+
+    pub fn opt_str(&self, n: Option<Name>) -> &str {
+        n.map(|n| self.strings.get(n)).unwrap_or("")
+    }
+
+    pub fn add(&mut self, node: Node, file: Option<Name>) -> TypeId {
+        let id = TypeId(self.nodes.len() as u32);
+        self.nodes.push(node);
+        self.files.push(file);
+        id
+    }
+
+    pub fn symbol(&self, name: &str) -> Option<&Symbol> {
+        self.symbols
+            .binary_search_by(|s| s.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.symbols[i])
+    }
+
+    /// Sort the interface root and keep the first entry per name (the caller
+    /// pushes vmlinux first, then modules in path order).
+    pub fn finish_symbols(&mut self) {
+        self.symbols.sort_by(|a, b| a.name.cmp(&b.name));
+        self.symbols.dedup_by(|b, a| a.name == b.name);
+    }
+
+    /// Strip typedefs and qualifiers: what a value of this type really is.
+    pub fn resolve(&self, mut id: TypeId) -> TypeId {
+        for _ in 0..64 {
+            match self.node(id) {
+                Node::Typedef { target, .. } | Node::Qualified { target, .. } => id = *target,
+                _ => return id,
+            }
+        }
+        id
+    }
+}

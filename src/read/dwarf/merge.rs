@@ -1,0 +1,563 @@
+//! Deduplication: many local graphs (one per compilation unit) become one.
+//!
+//! The kernel repeats every header's types in every compilation unit, so the
+//! same `struct sk_buff` arrives thousands of times. Each local node gets a
+//! 128-bit structural key and nodes with equal keys become one global node.
+//!
+//! Type graphs are cyclic, and an exact structural hash of a cyclic graph is
+//! either entry-order dependent or quadratic. C gives us a way out: every cycle
+//! passes through a *named* struct/union/enum (a tag), because only a tag can be
+//! referred to before it is complete. So hashing stops at tags:
+//! - `shape(n)`: n's own fields plus its children, where a child that is a tag
+//!   contributes only its kind and name;
+//! - `key(n)`: the same, but a tag child contributes its kind, name *and shape*,
+//!   so two different `struct foo_priv` in two drivers (the same name, another
+//!   body) stay apart, and so do pointers to them.
+//!
+//! Both recursions only walk through untagged nodes, so they terminate. Edges of
+//! a merged node are those of the first unit that produced it; inputs are merged
+//! in a fixed order (vmlinux, then modules by path, units in file order), which
+//! keeps the result identical at any thread count.
+
+use crate::graph::{Graph, Member, Node, Param, TypeId};
+use rustc_hash::FxHashMap;
+use xxhash_rust::xxh3::xxh3_128;
+
+/// Nodes of one compilation unit (or a graph viewed as one), names borrowed.
+#[derive(Debug, Default)]
+pub struct LocalGraph<'s> {
+    pub nodes: Vec<Node<&'s str>>,
+    pub files: Vec<Option<&'s str>>,
+}
+
+/// Hashing is bounded so that adversarial (corrupt) input cannot exhaust the
+/// stack; real C never nests untagged types this deep.
+const MAX_DEPTH: u32 = 512;
+
+impl<'s> LocalGraph<'s> {
+    pub fn new() -> Self {
+        LocalGraph {
+            nodes: vec![Node::Void],
+            files: vec![None],
+        }
+    }
+
+    pub fn add(&mut self, n: Node<&'s str>, file: Option<&'s str>) -> TypeId {
+        let id = TypeId(self.nodes.len() as u32);
+        self.nodes.push(n);
+        self.files.push(file);
+        id
+    }
+
+    /// View a finished graph as a local one, to merge it into another graph.
+    pub fn from_graph(g: &'s Graph) -> Self {
+        let s = |n| g.str(n);
+        let nodes = g
+            .nodes
+            .iter()
+            .map(|n| map_node(n, &s, &|t| t))
+            .collect();
+        let files = g.files.iter().map(|f| f.map(s)).collect();
+        LocalGraph { nodes, files }
+    }
+
+    /// The dedup key of every node.
+    pub fn keys(&self) -> Vec<u128> {
+        let mut h = Hasher {
+            g: self,
+            shape: vec![0; self.nodes.len()],
+            key: vec![0; self.nodes.len()],
+            busy_shape: vec![false; self.nodes.len()],
+            busy_key: vec![false; self.nodes.len()],
+            buf: Vec::new(),
+        };
+        (0..self.nodes.len())
+            .map(|i| h.key(TypeId(i as u32), 0))
+            .collect()
+    }
+}
+
+fn map_node<N: Copy, M>(n: &Node<N>, s: &impl Fn(N) -> M, t: &impl Fn(TypeId) -> TypeId) -> Node<M> {
+    match n {
+        Node::Void => Node::Void,
+        Node::Base {
+            name,
+            size_bits,
+            encoding,
+        } => Node::Base {
+            name: s(*name),
+            size_bits: *size_bits,
+            encoding: *encoding,
+        },
+        Node::Pointer {
+            target,
+            size_bits,
+            reference,
+        } => Node::Pointer {
+            target: t(*target),
+            size_bits: *size_bits,
+            reference: *reference,
+        },
+        Node::Typedef { name, target } => Node::Typedef {
+            name: s(*name),
+            target: t(*target),
+        },
+        Node::Qualified { qual, target } => Node::Qualified {
+            qual: *qual,
+            target: t(*target),
+        },
+        Node::Aggregate {
+            kind,
+            name,
+            size_bits,
+            members,
+        } => Node::Aggregate {
+            kind: *kind,
+            name: name.map(s),
+            size_bits: *size_bits,
+            members: members
+                .iter()
+                .map(|m| Member {
+                    name: m.name.map(s),
+                    ty: t(m.ty),
+                    offset_bits: m.offset_bits,
+                    bit_size: m.bit_size,
+                })
+                .collect(),
+        },
+        Node::Enum {
+            name,
+            size_bits,
+            enumerators,
+        } => Node::Enum {
+            name: name.map(s),
+            size_bits: *size_bits,
+            enumerators: enumerators
+                .iter()
+                .map(|e| crate::graph::Enumerator {
+                    name: s(e.name),
+                    value: e.value,
+                })
+                .collect(),
+        },
+        Node::Array { element, count } => Node::Array {
+            element: t(*element),
+            count: *count,
+        },
+        Node::Function {
+            ret,
+            params,
+            variadic,
+        } => Node::Function {
+            ret: t(*ret),
+            params: params
+                .iter()
+                .map(|p| Param {
+                    name: p.name.map(s),
+                    ty: t(p.ty),
+                })
+                .collect(),
+            variadic: *variadic,
+        },
+    }
+}
+
+/// Children of a node, in a fixed order.
+pub fn children<N>(n: &Node<N>, out: &mut Vec<TypeId>) {
+    out.clear();
+    match n {
+        Node::Void | Node::Base { .. } | Node::Enum { .. } => {}
+        Node::Pointer { target, .. } | Node::Typedef { target, .. } | Node::Qualified { target, .. } => {
+            out.push(*target)
+        }
+        Node::Aggregate { members, .. } => out.extend(members.iter().map(|m| m.ty)),
+        Node::Array { element, .. } => out.push(*element),
+        Node::Function { ret, params, .. } => {
+            out.push(*ret);
+            out.extend(params.iter().map(|p| p.ty));
+        }
+    }
+}
+
+/// The node's own fields, without its children's identity.
+fn label(n: &Node<&str>, buf: &mut Vec<u8>) {
+    fn s(buf: &mut Vec<u8>, x: &str) {
+        buf.extend_from_slice(&(x.len() as u32).to_le_bytes());
+        buf.extend_from_slice(x.as_bytes());
+    }
+    fn os(buf: &mut Vec<u8>, x: Option<&str>) {
+        match x {
+            Some(x) => {
+                buf.push(1);
+                s(buf, x)
+            }
+            None => buf.push(0),
+        }
+    }
+    fn u(buf: &mut Vec<u8>, x: u64) {
+        buf.extend_from_slice(&x.to_le_bytes());
+    }
+    fn ou(buf: &mut Vec<u8>, x: Option<u64>) {
+        match x {
+            Some(x) => {
+                buf.push(1);
+                u(buf, x)
+            }
+            None => buf.push(0),
+        }
+    }
+    match n {
+        Node::Void => buf.push(0),
+        Node::Base {
+            name,
+            size_bits,
+            encoding,
+        } => {
+            buf.push(1);
+            s(buf, name);
+            u(buf, *size_bits);
+            buf.push(*encoding);
+        }
+        Node::Pointer {
+            size_bits,
+            reference,
+            ..
+        } => {
+            buf.push(2);
+            u(buf, *size_bits);
+            buf.push(*reference as u8);
+        }
+        Node::Typedef { name, .. } => {
+            buf.push(3);
+            s(buf, name);
+        }
+        Node::Qualified { qual, .. } => {
+            buf.push(4);
+            buf.push(*qual as u8);
+        }
+        Node::Aggregate {
+            kind,
+            name,
+            size_bits,
+            members,
+        } => {
+            buf.push(5);
+            buf.push(*kind as u8);
+            os(buf, *name);
+            ou(buf, *size_bits);
+            u(buf, members.len() as u64);
+            for m in members {
+                os(buf, m.name);
+                u(buf, m.offset_bits);
+                ou(buf, m.bit_size);
+            }
+        }
+        Node::Enum {
+            name,
+            size_bits,
+            enumerators,
+        } => {
+            buf.push(6);
+            os(buf, *name);
+            ou(buf, *size_bits);
+            u(buf, enumerators.len() as u64);
+            for e in enumerators {
+                s(buf, e.name);
+                u(buf, e.value as u64);
+            }
+        }
+        Node::Array { count, .. } => {
+            buf.push(7);
+            ou(buf, *count);
+        }
+        Node::Function {
+            params, variadic, ..
+        } => {
+            buf.push(8);
+            buf.push(*variadic as u8);
+            u(buf, params.len() as u64);
+            for p in params {
+                os(buf, p.name);
+            }
+        }
+    }
+}
+
+fn tag_of<'a>(n: &Node<&'a str>) -> Option<(u8, &'a str)> {
+    match n {
+        Node::Aggregate {
+            kind, name: Some(name), ..
+        } => Some((*kind as u8, name)),
+        Node::Enum { name: Some(name), .. } => Some((9, name)),
+        _ => None,
+    }
+}
+
+struct Hasher<'g, 's> {
+    g: &'g LocalGraph<'s>,
+    shape: Vec<u128>,
+    key: Vec<u128>,
+    // Separate flags: `key` calls `shape` on tags, and a shared flag would let
+    // a key computation in progress taint a memoised shape.
+    busy_shape: Vec<bool>,
+    busy_key: Vec<bool>,
+    buf: Vec<u8>,
+}
+
+const CYCLE: u128 = 0x5eed_c1c1e;
+
+impl Hasher<'_, '_> {
+    fn tag_name_hash(kind: u8, name: &str) -> u128 {
+        let mut b = Vec::with_capacity(name.len() + 2);
+        b.push(0xfe);
+        b.push(kind);
+        b.extend_from_slice(name.as_bytes());
+        xxh3_128(&b)
+    }
+
+    fn shape(&mut self, id: TypeId, depth: u32) -> u128 {
+        let i = id.index();
+        if i >= self.shape.len() {
+            return CYCLE;
+        }
+        if self.shape[i] != 0 {
+            return self.shape[i];
+        }
+        if self.busy_shape[i] || depth > MAX_DEPTH {
+            return CYCLE;
+        }
+        self.busy_shape[i] = true;
+        let node = &self.g.nodes[i];
+        let mut kids = Vec::new();
+        children(node, &mut kids);
+        let mut parts = Vec::with_capacity(kids.len());
+        for k in kids {
+            let part = match self.g.nodes.get(k.index()).and_then(tag_of) {
+                Some((kind, name)) => Self::tag_name_hash(kind, name),
+                None => self.shape(k, depth + 1),
+            };
+            parts.push(part);
+        }
+        let h = self.finish(node, &parts);
+        self.busy_shape[i] = false;
+        self.shape[i] = h;
+        h
+    }
+
+    fn key(&mut self, id: TypeId, depth: u32) -> u128 {
+        let i = id.index();
+        if i >= self.key.len() {
+            return CYCLE;
+        }
+        if self.key[i] != 0 {
+            return self.key[i];
+        }
+        if self.busy_key[i] || depth > MAX_DEPTH {
+            return CYCLE;
+        }
+        self.busy_key[i] = true;
+        let node = &self.g.nodes[i];
+        let mut kids = Vec::new();
+        children(node, &mut kids);
+        let mut parts = Vec::with_capacity(kids.len());
+        for k in kids {
+            let part = match self.g.nodes.get(k.index()).and_then(tag_of) {
+                Some((kind, name)) => {
+                    let sh = self.shape(k, depth + 1);
+                    Self::tag_name_hash(kind, name) ^ sh.rotate_left(1)
+                }
+                None => self.key(k, depth + 1),
+            };
+            parts.push(part);
+        }
+        let h = self.finish(node, &parts);
+        self.busy_key[i] = false;
+        self.key[i] = h;
+        h
+    }
+
+    fn finish(&mut self, node: &Node<&str>, parts: &[u128]) -> u128 {
+        self.buf.clear();
+        label(node, &mut self.buf);
+        for p in parts {
+            self.buf.extend_from_slice(&p.to_le_bytes());
+        }
+        let h = xxh3_128(&self.buf);
+        if h == 0 { 1 } else { h }
+    }
+}
+
+/// Accumulates local graphs into one [`Graph`].
+#[derive(Default)]
+pub struct Merger {
+    index: FxHashMap<u128, TypeId>,
+}
+
+impl Merger {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Merge `local` (whose keys are `keys`) into `g`; returns the global id of
+    /// every local node.
+    pub fn merge(&mut self, g: &mut Graph, local: &LocalGraph<'_>, keys: &[u128]) -> Vec<TypeId> {
+        let mut global_of = Vec::with_capacity(local.nodes.len());
+        let mut fresh = Vec::new();
+        for (i, (n, &k)) in local.nodes.iter().zip(keys).enumerate() {
+            if matches!(n, Node::Void) {
+                global_of.push(Graph::VOID);
+                continue;
+            }
+            match self.index.get(&k) {
+                Some(&id) => global_of.push(id),
+                None => {
+                    let id = g.add(Node::Void, None);
+                    self.index.insert(k, id);
+                    global_of.push(id);
+                    fresh.push(i);
+                }
+            }
+        }
+        for i in fresh {
+            let gid = global_of[i];
+            let node = {
+                let strings = &mut g.strings;
+                let s = std::cell::RefCell::new(strings);
+                map_node(
+                    &local.nodes[i],
+                    &|n: &str| s.borrow_mut().intern(n),
+                    &|t: TypeId| global_of.get(t.index()).copied().unwrap_or(Graph::VOID),
+                )
+            };
+            let file = local.files[i].map(|f| g.strings.intern(f));
+            g.nodes[gid.index()] = node;
+            g.files[gid.index()] = file;
+        }
+        global_of
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::AggKind;
+
+    /// struct list { struct list *next; int v; } built in one unit.
+    fn list_unit<'a>(member: &'a str) -> (LocalGraph<'a>, TypeId) {
+        let mut g = LocalGraph::new();
+        let int = g.add(
+            Node::Base {
+                name: "int",
+                size_bits: 32,
+                encoding: 5,
+            },
+            None,
+        );
+        let s = g.add(Node::Void, None);
+        let p = g.add(
+            Node::Pointer {
+                target: s,
+                size_bits: 64,
+                reference: false,
+            },
+            None,
+        );
+        g.nodes[s.index()] = Node::Aggregate {
+            kind: AggKind::Struct,
+            name: Some("list"),
+            size_bits: Some(128),
+            members: vec![
+                Member {
+                    name: Some("next"),
+                    ty: p,
+                    offset_bits: 0,
+                    bit_size: None,
+                },
+                Member {
+                    name: Some(member),
+                    ty: int,
+                    offset_bits: 64,
+                    bit_size: None,
+                },
+            ],
+        };
+        (g, s)
+    }
+
+    #[test]
+    fn identical_recursive_types_merge() {
+        let (a, sa) = list_unit("v");
+        let (b, sb) = list_unit("v");
+        let mut g = Graph::new();
+        let mut m = Merger::new();
+        let ma = m.merge(&mut g, &a, &a.keys());
+        let n = g.nodes.len();
+        let mb = m.merge(&mut g, &b, &b.keys());
+        assert_eq!(ma[sa.index()], mb[sb.index()]);
+        assert_eq!(g.nodes.len(), n, "second unit adds nothing");
+    }
+
+    #[test]
+    fn same_name_other_body_stays_apart() {
+        let (a, sa) = list_unit("v");
+        let (b, sb) = list_unit("w");
+        let mut g = Graph::new();
+        let mut m = Merger::new();
+        let ma = m.merge(&mut g, &a, &a.keys());
+        let mb = m.merge(&mut g, &b, &b.keys());
+        assert_ne!(ma[sa.index()], mb[sb.index()]);
+        // The pointer inside each variant points at its own variant.
+        let Node::Aggregate { members, .. } = g.node(mb[sb.index()]) else {
+            panic!()
+        };
+        let Node::Pointer { target, .. } = g.node(members[0].ty) else {
+            panic!()
+        };
+        assert_eq!(*target, mb[sb.index()]);
+    }
+
+    #[test]
+    fn keys_do_not_depend_on_node_order() {
+        let (a, sa) = list_unit("v");
+        let ka = a.keys();
+        // Same graph with the struct created first.
+        let mut b = LocalGraph::new();
+        let s = b.add(Node::Void, None);
+        let int = b.add(
+            Node::Base {
+                name: "int",
+                size_bits: 32,
+                encoding: 5,
+            },
+            None,
+        );
+        let p = b.add(
+            Node::Pointer {
+                target: s,
+                size_bits: 64,
+                reference: false,
+            },
+            None,
+        );
+        b.nodes[s.index()] = Node::Aggregate {
+            kind: AggKind::Struct,
+            name: Some("list"),
+            size_bits: Some(128),
+            members: vec![
+                Member {
+                    name: Some("next"),
+                    ty: p,
+                    offset_bits: 0,
+                    bit_size: None,
+                },
+                Member {
+                    name: Some("v"),
+                    ty: int,
+                    offset_bits: 64,
+                    bit_size: None,
+                },
+            ],
+        };
+        assert_eq!(ka[sa.index()], b.keys()[s.index()]);
+    }
+}

@@ -1,0 +1,153 @@
+//! One side of a comparison: a vmlinux and/or a tree of modules, read in
+//! parallel into one graph with one interface root.
+
+use super::debuginfo::DebugLookup;
+use super::dwarf::{self, DwarfStats};
+use super::exports::read_exports;
+use super::file;
+use crate::error::{Error, Result};
+use crate::graph::{Graph, Symbol};
+use rayon::prelude::*;
+use rustc_hash::FxHashSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What makes up one kernel build.
+#[derive(Debug, Clone, Default)]
+pub struct KernelInput {
+    pub vmlinux: Option<PathBuf>,
+    pub modules_dir: Option<PathBuf>,
+    /// Where split debug info may be found (`--debug-info-dirN`).
+    pub debug_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Only these symbols (and the types they reach) are read.
+    pub whitelist: Option<FxHashSet<String>>,
+    /// Read exports only, no DWARF (symbol-level jobs).
+    pub symbols_only: bool,
+    /// Draw a progress bar (on a terminal).
+    pub progress: bool,
+}
+
+/// Counts and timings for `--verbose`.
+#[derive(Debug, Clone, Default)]
+pub struct ReadReport {
+    pub binaries: usize,
+    pub binaries_without_debug_info: Vec<String>,
+    pub exports: usize,
+    pub dwarf: DwarfStats,
+    pub read_time: Duration,
+    pub merge_time: Duration,
+}
+
+struct Binary {
+    path: PathBuf,
+    module: String,
+    rel: Option<PathBuf>,
+}
+
+fn list_binaries(input: &KernelInput) -> Result<Vec<Binary>> {
+    let mut out = Vec::new();
+    if let Some(v) = &input.vmlinux {
+        if !v.is_file() {
+            return Err(Error::input(v, "no such file"));
+        }
+        out.push(Binary {
+            path: v.clone(),
+            module: "vmlinux".into(),
+            rel: None,
+        });
+    }
+    if let Some(dir) = &input.modules_dir {
+        for p in file::find_modules(dir)? {
+            let rel = p.strip_prefix(dir).ok().map(Path::to_path_buf);
+            out.push(Binary {
+                module: file::module_name(&p),
+                path: p,
+                rel,
+            });
+        }
+    }
+    Ok(out)
+}
+
+type BinaryResult = (Graph, Vec<Symbol>, DwarfStats, bool);
+
+fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<BinaryResult> {
+    let data = file::load(&b.path)?;
+    let elf = object::File::parse(&*data)
+        .map_err(|e| Error::input(&b.path, format!("not a valid ELF file: {e}")))?;
+    let mut exports = read_exports(&elf, &b.module);
+    if let Some(w) = &opts.whitelist {
+        exports.retain(|s| w.contains(&s.name));
+    }
+    let mut stats = DwarfStats::default();
+    if exports.is_empty() || opts.symbols_only {
+        return Ok((Graph::new(), exports, stats, true));
+    }
+    let g = if dwarf::has_dwarf(&elf) {
+        dwarf::read_types(&elf, &b.path, &mut exports, &mut stats)?
+    } else if let Some(dbg) = lookup.find(&b.path, &data, b.rel.as_deref()) {
+        let ddata = file::load(&dbg)?;
+        let delf = object::File::parse(&*ddata)
+            .map_err(|e| Error::input(&dbg, format!("not a valid ELF file: {e}")))?;
+        dwarf::read_types(&delf, &dbg, &mut exports, &mut stats)?
+    } else {
+        return Ok((Graph::new(), exports, stats, false));
+    };
+    Ok((g, exports, stats, true))
+}
+
+/// Read a whole kernel build into one graph.
+pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, ReadReport)> {
+    let t0 = Instant::now();
+    let binaries = list_binaries(input)?;
+    let lookup = DebugLookup::new(input.debug_dirs.clone());
+    let bar = if opts.progress && binaries.len() > 1 {
+        let pb = indicatif::ProgressBar::new(binaries.len() as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb.set_prefix("reading");
+        Some(pb)
+    } else {
+        None
+    };
+    // Largest first, so vmlinux does not start last on a busy pool.
+    let results: Vec<Result<BinaryResult>> = binaries
+        .par_iter()
+        .map(|b| {
+            let r = read_binary(b, &lookup, opts);
+            if let Some(pb) = &bar {
+                pb.inc(1);
+            }
+            r
+        })
+        .collect();
+    if let Some(pb) = bar {
+        pb.finish_and_clear();
+    }
+    let mut report = ReadReport {
+        binaries: binaries.len(),
+        ..Default::default()
+    };
+    let mut parts = Vec::with_capacity(results.len());
+    for (b, r) in binaries.iter().zip(results) {
+        let (g, syms, stats, has_debug) = r?;
+        if !has_debug {
+            report.binaries_without_debug_info.push(b.path.display().to_string());
+        }
+        report.exports += syms.len();
+        report.dwarf.add(&stats);
+        parts.push((g, syms));
+    }
+    report.read_time = t0.elapsed();
+    let t1 = Instant::now();
+    let g = dwarf::merge_graphs(parts);
+    report.merge_time = t1.elapsed();
+    report.dwarf.types_after_dedup = g.nodes.len();
+    Ok((g, report))
+}

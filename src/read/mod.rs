@@ -1,0 +1,7 @@
+//! Readers: turn bytes on disk into exports and type graphs.
+
+pub mod debuginfo;
+pub mod dwarf;
+pub mod exports;
+pub mod file;
+pub mod kernel;
