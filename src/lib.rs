@@ -6,9 +6,9 @@
 //! (memoised, cycle-safe diff of two graphs) -> `report` (text and JSON views
 //! of the change tree). `filter` holds whitelists and suppressions.
 
-pub mod error;
 pub mod cli;
 pub mod compare;
+pub mod error;
 pub mod filter;
 pub mod graph;
 pub mod read;

@@ -18,6 +18,7 @@ use std::time::Instant;
 namespace, module, and every type reachable from them) of two Linux kernel builds.\n\n\
 Exit status: 0 no change, 1 error, 2 usage error, 4 ABI change, 12 (4|8) incompatible change \
 (an exported symbol was removed).",
+    version,
     disable_version_flag = true
 )]
 pub struct Args {
@@ -130,6 +131,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         Some(whitelist::load(&args.whitelist)?)
     };
     let suppressions = Suppressions::load(&args.suppressions)?;
+    for w in suppressions.warnings() {
+        eprintln!("kmidiff: warning: {w}");
+    }
     let opts = ReadOptions {
         whitelist,
         symbols_only: false,
@@ -175,7 +179,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let ropts = Options {
         units: Units {
             bits: args.show_bits && !args.show_bytes,
-            hex: !(args.show_dec && !args.show_hex),
+            hex: !args.show_dec || args.show_hex,
         },
         impacted: args.impacted,
     };
@@ -185,7 +189,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     };
     res.map_err(|e| Error::input("<stdout>", e))?;
     if args.verbose {
-        eprintln!("kmidiff: report written in {:.2?}; total {:.2?}", t2.elapsed(), t0.elapsed());
+        eprintln!(
+            "kmidiff: report written in {:.2?}; total {:.2?}",
+            t2.elapsed(),
+            t0.elapsed()
+        );
     }
     Ok(cmp.exit_code())
 }

@@ -1,6 +1,7 @@
 //! Command-line front ends. The binaries in `src/bin` only call `main` here,
 //! so everything they do is testable as a library.
 
+pub mod kmi;
 pub mod kmidiff;
 
 use std::io::IsTerminal;

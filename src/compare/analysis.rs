@@ -47,9 +47,9 @@ impl Comparison<'_> {
         if !diff.details.is_empty() {
             return true;
         }
-        diff.children
-            .iter()
-            .any(|(_, c)| self.is_changed(*c) && self.named(*c).is_none() && self.local_content(*c, seen))
+        diff.children.iter().any(|(_, c)| {
+            self.is_changed(*c) && self.named(*c).is_none() && self.local_content(*c, seen)
+        })
     }
 
     pub fn analyse(&self) -> Analysis {

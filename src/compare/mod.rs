@@ -10,7 +10,8 @@
 pub mod analysis;
 mod symbols;
 pub use symbols::{
-    Comparison, NoFilter, Reach, SymDetail, SymbolChange, TypeFilter, compare_kernels, same_named_type,
+    Comparison, NoFilter, Reach, SymDetail, SymbolChange, TypeFilter, compare_kernels,
+    same_named_type,
 };
 
 use crate::graph::{AggKind, Graph, Node, Qualifier, TypeId};
@@ -24,24 +25,80 @@ pub struct DiffId(pub u32);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Detail {
-    SizeChanged { old_bits: u64, new_bits: u64 },
+    SizeChanged {
+        old_bits: u64,
+        new_bits: u64,
+    },
     /// The type was replaced by an unrelated one (another name or kind).
-    TypeReplaced { old: String, new: String, old_bits: Option<u64>, new_bits: Option<u64> },
-    DeclarationChanged { old_complete: bool, new_complete: bool },
-    MemberAdded { name: String, offset_bits: u64, ty: String },
-    MemberRemoved { name: String, offset_bits: u64, ty: String },
-    MemberRenamed { old: String, new: String, offset_bits: u64 },
-    MemberOffsetChanged { name: String, old_bits: u64, new_bits: u64 },
-    BitfieldChanged { name: String, old: Option<u64>, new: Option<u64> },
-    EnumeratorAdded { name: String, value: i64 },
-    EnumeratorRemoved { name: String, value: i64 },
-    EnumeratorChanged { name: String, old: i64, new: i64 },
-    ParamAdded { index: usize, ty: String },
-    ParamRemoved { index: usize, ty: String },
-    VariadicChanged { now: bool },
-    ArrayCountChanged { old: Option<u64>, new: Option<u64> },
-    QualifierAdded { qual: String },
-    QualifierRemoved { qual: String },
+    TypeReplaced {
+        old: String,
+        new: String,
+        old_bits: Option<u64>,
+        new_bits: Option<u64>,
+    },
+    DeclarationChanged {
+        old_complete: bool,
+        new_complete: bool,
+    },
+    MemberAdded {
+        name: String,
+        offset_bits: u64,
+        ty: String,
+    },
+    MemberRemoved {
+        name: String,
+        offset_bits: u64,
+        ty: String,
+    },
+    MemberRenamed {
+        old: String,
+        new: String,
+        offset_bits: u64,
+    },
+    MemberOffsetChanged {
+        name: String,
+        old_bits: u64,
+        new_bits: u64,
+    },
+    BitfieldChanged {
+        name: String,
+        old: Option<u64>,
+        new: Option<u64>,
+    },
+    EnumeratorAdded {
+        name: String,
+        value: i64,
+    },
+    EnumeratorRemoved {
+        name: String,
+        value: i64,
+    },
+    EnumeratorChanged {
+        name: String,
+        old: i64,
+        new: i64,
+    },
+    ParamAdded {
+        index: usize,
+        ty: String,
+    },
+    ParamRemoved {
+        index: usize,
+        ty: String,
+    },
+    VariadicChanged {
+        now: bool,
+    },
+    ArrayCountChanged {
+        old: Option<u64>,
+        new: Option<u64>,
+    },
+    QualifierAdded {
+        qual: String,
+    },
+    QualifierRemoved {
+        qual: String,
+    },
 }
 
 /// How a child diff hangs off its parent.
@@ -194,14 +251,32 @@ impl<'g> TypeDiffs<'g> {
             (Node::Pointer { target: ta, .. }, Node::Pointer { target: tb, .. }) => {
                 children.push((Edge::PointedTo, self.pair(*ta, *tb)));
             }
-            (Node::Typedef { name: na, target: ta }, Node::Typedef { name: nb, target: tb }) => {
+            (
+                Node::Typedef {
+                    name: na,
+                    target: ta,
+                },
+                Node::Typedef {
+                    name: nb,
+                    target: tb,
+                },
+            ) => {
                 if ga.str(*na) != gb.str(*nb) {
                     details.push(self.replaced(a, b));
                 } else {
                     children.push((Edge::Underlying, self.pair(*ta, *tb)));
                 }
             }
-            (Node::Qualified { qual: qa, target: ta }, Node::Qualified { qual: qb, target: tb }) => {
+            (
+                Node::Qualified {
+                    qual: qa,
+                    target: ta,
+                },
+                Node::Qualified {
+                    qual: qb,
+                    target: tb,
+                },
+            ) => {
                 if qa == qb {
                     children.push((Edge::Qualified, self.pair(*ta, *tb)));
                 } else {
@@ -315,7 +390,16 @@ impl<'g> TypeDiffs<'g> {
                     });
                 }
             }
-            (Node::Array { element: ea, count: ca }, Node::Array { element: eb, count: cb }) => {
+            (
+                Node::Array {
+                    element: ea,
+                    count: ca,
+                },
+                Node::Array {
+                    element: eb,
+                    count: cb,
+                },
+            ) => {
                 if ca != cb {
                     details.push(Detail::ArrayCountChanged { old: *ca, new: *cb });
                 }
@@ -384,24 +468,32 @@ impl<'g> TypeDiffs<'g> {
         };
         let ka = key(ga, ma);
         let kb = key(gb, mb);
-        let idx_b: FxHashMap<&str, usize> =
-            kb.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
-        let idx_a: FxHashMap<&str, usize> =
-            ka.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+        let idx_b: FxHashMap<&str, usize> = kb
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), i))
+            .collect();
+        let idx_a: FxHashMap<&str, usize> = ka
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), i))
+            .collect();
         let mut removed: Vec<usize> = Vec::new();
+        // Insertions and removals read first, then what moved.
+        let mut moved = Vec::new();
         for (i, m) in ma.iter().enumerate() {
             match idx_b.get(ka[i].as_str()) {
                 Some(&j) => {
                     let n = &mb[j];
                     if m.offset_bits != n.offset_bits {
-                        details.push(Detail::MemberOffsetChanged {
+                        moved.push(Detail::MemberOffsetChanged {
                             name: ka[i].clone(),
                             old_bits: m.offset_bits,
                             new_bits: n.offset_bits,
                         });
                     }
                     if m.bit_size != n.bit_size {
-                        details.push(Detail::BitfieldChanged {
+                        moved.push(Detail::BitfieldChanged {
                             name: ka[i].clone(),
                             old: m.bit_size,
                             new: n.bit_size,
@@ -460,6 +552,7 @@ impl<'g> TypeDiffs<'g> {
                 });
             }
         }
+        details.extend(moved);
     }
 }
 

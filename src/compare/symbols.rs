@@ -10,14 +10,31 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SymDetail {
-    CrcChanged { old: Option<u32>, new: Option<u32> },
+    CrcChanged {
+        old: Option<u32>,
+        new: Option<u32>,
+    },
     /// EXPORT_SYMBOL <-> EXPORT_SYMBOL_GPL.
-    ExportChanged { now_gpl: bool },
-    NamespaceChanged { old: String, new: String },
+    ExportChanged {
+        now_gpl: bool,
+    },
+    NamespaceChanged {
+        old: String,
+        new: String,
+    },
     /// Exported by another binary now (same name, same type).
-    ModuleChanged { old: String, new: String },
-    KindChanged { old: SymbolKind, new: SymbolKind },
-    SizeChanged { old: u64, new: u64 },
+    ModuleChanged {
+        old: String,
+        new: String,
+    },
+    KindChanged {
+        old: SymbolKind,
+        new: SymbolKind,
+    },
+    SizeChanged {
+        old: u64,
+        new: u64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -198,7 +215,13 @@ fn propagate(diffs: &TypeDiffs<'_>, filter: &dyn TypeFilter) -> Vec<bool> {
     let mut parents: Vec<Vec<(u32, bool)>> = vec![Vec::new(); n];
     let mut reach = vec![Reach::Direct; n];
     for (p, d) in diffs.diffs.iter().enumerate() {
-        let via_ref = matches!(diffs.a.node(d.a), Node::Pointer { reference: true, .. });
+        let via_ref = matches!(
+            diffs.a.node(d.a),
+            Node::Pointer {
+                reference: true,
+                ..
+            }
+        );
         for (edge, c) in &d.children {
             let through_pointer = *edge == Edge::PointedTo;
             parents[c.0 as usize].push((p as u32, through_pointer));
@@ -264,7 +287,9 @@ pub fn same_named_type(g: (&Graph, &Graph), ids: (TypeId, TypeId)) -> Option<Str
         {
             Some(format!("typedef {}", g.0.str(*na)))
         }
-        (Node::Base { name: na, .. }, Node::Base { name: nb, .. }) if g.0.str(*na) == g.1.str(*nb) => {
+        (Node::Base { name: na, .. }, Node::Base { name: nb, .. })
+            if g.0.str(*na) == g.1.str(*nb) =>
+        {
             Some(g.0.str(*na).to_string())
         }
         _ => None,

@@ -74,6 +74,7 @@ impl TypeFilter for SuppressionFilter<'_> {
         let mut removed = Vec::new();
         let mut changed_members = 0;
         let mut added_enumerators: Vec<&str> = Vec::new();
+        let mut changed_enumerators: Vec<&str> = Vec::new();
         let mut other_enum = 0;
         for det in &diff.details {
             match det {
@@ -82,8 +83,15 @@ impl TypeFilter for SuppressionFilter<'_> {
                 Detail::MemberOffsetChanged { .. }
                 | Detail::BitfieldChanged { .. }
                 | Detail::MemberRenamed { .. } => changed_members += 1,
-                Detail::EnumeratorAdded { name, .. } => added_enumerators.push(name),
-                Detail::EnumeratorRemoved { .. } | Detail::EnumeratorChanged { .. } => other_enum += 1,
+                Detail::EnumeratorAdded { name, .. } => {
+                    added_enumerators.push(name);
+                    changed_enumerators.push(name);
+                }
+                Detail::EnumeratorChanged { name, .. } => {
+                    changed_enumerators.push(name);
+                    other_enum += 1;
+                }
+                Detail::EnumeratorRemoved { .. } => other_enum += 1,
                 _ => {}
             }
         }
@@ -116,7 +124,8 @@ impl TypeFilter for SuppressionFilter<'_> {
                 Reach::Reference => Access::Reference,
             },
         };
-        self.s.suppresses_type(&change)
+        self.s
+            .suppresses_type_with_enumerators(&change, &changed_enumerators)
     }
 
     fn symbol_suppressed(&self, s: &Symbol, change: &str) -> bool {

@@ -12,8 +12,7 @@ fn wanted_section(name: &str) -> bool {
 
 fn valid_symbol(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'$')
 }
 

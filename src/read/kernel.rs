@@ -138,7 +138,9 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
     for (b, r) in binaries.iter().zip(results) {
         let (g, syms, stats, has_debug) = r?;
         if !has_debug {
-            report.binaries_without_debug_info.push(b.path.display().to_string());
+            report
+                .binaries_without_debug_info
+                .push(b.path.display().to_string());
         }
         report.exports += syms.len();
         report.dwarf.add(&stats);

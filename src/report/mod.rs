@@ -8,7 +8,6 @@
 pub mod json;
 pub mod text;
 
-
 /// How sizes and offsets are printed (`--show-bits/--show-bytes`,
 /// `--show-hex/--show-dec`). libabigail's default is bytes in hex.
 #[derive(Debug, Clone, Copy)]
@@ -37,7 +36,7 @@ impl Units {
 
     /// A size or offset given in bits, with its unit.
     pub fn show(&self, bits: u64) -> String {
-        if self.bits || bits % 8 != 0 {
+        if self.bits || !bits.is_multiple_of(8) {
             format!("{} (in bits)", self.num(bits))
         } else {
             format!("{} (in bytes)", self.num(bits / 8))
@@ -46,7 +45,7 @@ impl Units {
 
     /// Two values, with one unit: "from 0x10 to 0x18 (in bytes)".
     pub fn from_to(&self, a: u64, b: u64) -> String {
-        if self.bits || a % 8 != 0 || b % 8 != 0 {
+        if self.bits || !a.is_multiple_of(8) || !b.is_multiple_of(8) {
             format!("from {} to {} (in bits)", self.num(a), self.num(b))
         } else {
             format!("from {} to {} (in bytes)", self.num(a / 8), self.num(b / 8))

@@ -12,7 +12,8 @@ fn q(s: &str) -> String {
 }
 
 fn crc(c: Option<u32>) -> String {
-    c.map(|c| format!("{c:#010x}")).unwrap_or_else(|| "none".into())
+    c.map(|c| format!("{c:#010x}"))
+        .unwrap_or_else(|| "none".into())
 }
 
 pub fn detail_line(d: &Detail, u: &Units) -> String {
@@ -124,7 +125,11 @@ pub fn detail_line(d: &Detail, u: &Units) -> String {
 pub fn sym_detail_line(d: &SymDetail) -> String {
     match d {
         SymDetail::CrcChanged { old, new } => {
-            format!("CRC (modversions) changed from {} to {}", crc(*old), crc(*new))
+            format!(
+                "CRC (modversions) changed from {} to {}",
+                crc(*old),
+                crc(*new)
+            )
         }
         SymDetail::ExportChanged { now_gpl } => {
             if *now_gpl {
@@ -212,10 +217,14 @@ impl Printer<'_, '_> {
                 }
                 Some(name) => {
                     if self.reported.contains(child) {
-                        out.push(format!("{pad}{} {} changed, as reported earlier", edge_name(edge), q(&name)));
+                        out.push(format!(
+                            "{pad}{} ({}) changed, as reported earlier",
+                            edge_name(edge),
+                            q(&name)
+                        ));
                     } else {
                         self.reported.insert(*child);
-                        out.push(format!("{pad}{} {} changed:", edge_name(edge), q(&name)));
+                        out.push(format!("{pad}{} ({}) changed:", edge_name(edge), q(&name)));
                         self.body(*child, indent + 2, path, out);
                     }
                 }
@@ -225,14 +234,18 @@ impl Printer<'_, '_> {
                         && let [Detail::TypeReplaced { .. }] = cd.details.as_slice()
                     {
                         let line = detail_line(&cd.details[0], &self.u);
-                        out.push(format!("{pad}{} {}", edge_name(edge), line.replacen("type ", "", 1)));
+                        out.push(format!(
+                            "{pad}{} {}",
+                            edge_name(edge),
+                            line.replacen("type ", "", 1)
+                        ));
                         continue;
                     }
                     let mut sub = Vec::new();
                     self.body(*child, indent + 2, path, &mut sub);
                     if !sub.is_empty() {
                         out.push(format!(
-                            "{pad}{} {} changed:",
+                            "{pad}{} ({}) changed:",
                             edge_name(edge),
                             q(&self.c.a.describe(cd.a))
                         ));
@@ -244,8 +257,18 @@ impl Printer<'_, '_> {
         path.pop();
     }
 
-    fn interface(&mut self, s: &SymbolChange<'_>, leaves: &[String], w: &mut dyn Write) -> io::Result<()> {
-        writeln!(w, "  [C] {}{}:", q(&signature(self.c, s.old, false)), header(s.new))?;
+    fn interface(
+        &mut self,
+        s: &SymbolChange<'_>,
+        leaves: &[String],
+        w: &mut dyn Write,
+    ) -> io::Result<()> {
+        writeln!(
+            w,
+            "  [C] {}{}:",
+            q(&signature(self.c, s.old, false)),
+            header(s.new)
+        )?;
         if s.old.ty.is_some()
             && s.new.ty.is_some()
             && signature(self.c, s.old, false) != signature(self.c, s.new, true)
@@ -264,7 +287,10 @@ impl Printer<'_, '_> {
                         out.push(format!("    type {} changed:", q(&name)));
                         self.body(d, 6, &mut Vec::new(), &mut out);
                     } else {
-                        out.push(format!("    type {} changed, as reported earlier", q(&name)));
+                        out.push(format!(
+                            "    type {} changed, as reported earlier",
+                            q(&name)
+                        ));
                     }
                 }
                 (Some(_), false) => {}
@@ -274,7 +300,11 @@ impl Printer<'_, '_> {
                 writeln!(w, "{l}")?;
             }
             if !self.full && !leaves.is_empty() {
-                writeln!(w, "    changed through: {}", leaves.iter().map(|l| q(l)).collect::<Vec<_>>().join(", "))?;
+                writeln!(
+                    w,
+                    "    changed through: {}",
+                    leaves.iter().map(|l| q(l)).collect::<Vec<_>>().join(", ")
+                )?;
             }
         }
         writeln!(w)
@@ -295,7 +325,13 @@ fn is_var(s: &Symbol) -> bool {
 
 /// The leaf-changes view (libabigail's kmidiff default), or with `full` the
 /// whole tree per interface (`-f`).
-pub fn write(c: &Comparison<'_>, a: &Analysis, opts: &Options, full: bool, w: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    c: &Comparison<'_>,
+    a: &Analysis,
+    opts: &Options,
+    full: bool,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     if c.is_empty() {
         return Ok(());
     }
@@ -316,8 +352,16 @@ pub fn write(c: &Comparison<'_>, a: &Analysis, opts: &Options, full: bool, w: &m
 
     if !full {
         let artifacts = a.leaves.len() + c.removed.len() + c.added.len() + c.changed_symbols.len();
-        writeln!(w, "Leaf changes summary: {} changed", plural(artifacts, "artifact"))?;
-        writeln!(w, "Changed leaf types summary: {} changed", plural(a.leaves.len(), "leaf type"))?;
+        writeln!(
+            w,
+            "Leaf changes summary: {} changed",
+            plural(artifacts, "artifact")
+        )?;
+        writeln!(
+            w,
+            "Changed leaf types summary: {} changed",
+            plural(a.leaves.len(), "leaf type")
+        )?;
     }
     writeln!(
         w,
@@ -325,7 +369,11 @@ pub fn write(c: &Comparison<'_>, a: &Analysis, opts: &Options, full: bool, w: &m
         count(&c.removed, false),
         changed_f,
         count(&c.added, false),
-        if count(&c.added, false) == 1 { "function" } else { "functions" }
+        if count(&c.added, false) == 1 {
+            "function"
+        } else {
+            "functions"
+        }
     )?;
     writeln!(
         w,
@@ -333,7 +381,11 @@ pub fn write(c: &Comparison<'_>, a: &Analysis, opts: &Options, full: bool, w: &m
         count(&c.removed, true),
         changed_v,
         count(&c.added, true),
-        if count(&c.added, true) == 1 { "variable" } else { "variables" }
+        if count(&c.added, true) == 1 {
+            "variable"
+        } else {
+            "variables"
+        }
     )?;
     writeln!(
         w,
@@ -346,7 +398,11 @@ pub fn write(c: &Comparison<'_>, a: &Analysis, opts: &Options, full: bool, w: &m
         let kind = if var { "variable" } else { "function" };
         let removed: Vec<_> = c.removed.iter().filter(|s| is_var(s) == var).collect();
         if !removed.is_empty() {
-            writeln!(w, "{}:\n", plural(removed.len(), &format!("Removed {kind}")))?;
+            writeln!(
+                w,
+                "{}:\n",
+                plural(removed.len(), &format!("Removed {kind}"))
+            )?;
             for s in removed {
                 writeln!(w, "  [D] {}{}", q(&signature(c, s, false)), header(s))?;
             }
@@ -377,7 +433,11 @@ pub fn write(c: &Comparison<'_>, a: &Analysis, opts: &Options, full: bool, w: &m
         if changed.is_empty() {
             continue;
         }
-        writeln!(w, "{}:\n", plural(changed.len(), &format!("Changed {kind}")))?;
+        writeln!(
+            w,
+            "{}:\n",
+            plural(changed.len(), &format!("Changed {kind}"))
+        )?;
         for i in changed {
             let leaves: Vec<String> = a.interface_leaves[i]
                 .iter()
@@ -389,14 +449,13 @@ pub fn write(c: &Comparison<'_>, a: &Analysis, opts: &Options, full: bool, w: &m
 
     if !full {
         for l in &a.leaves {
-            let loc = c
-                .b
-                .files
-                .get(c.diffs.get(l.diff).b.index())
-                .copied()
-                .flatten()
-                .map(|f| format!(" at {}", c.b.str(f)))
-                .unwrap_or_default();
+            let loc =
+                c.b.files
+                    .get(c.diffs.get(l.diff).b.index())
+                    .copied()
+                    .flatten()
+                    .map(|f| format!(" at {}", c.b.str(f)))
+                    .unwrap_or_default();
             writeln!(w, "{}{loc} changed:", q(&l.name))?;
             let mut out = Vec::new();
             p.body(l.diff, 2, &mut Vec::new(), &mut out);

@@ -252,7 +252,10 @@ impl<'s> Walker<'_, 's> {
                 Some(o) => {
                     let target = self.origin(o)?;
                     let t = self.entry(target)?;
-                    (self.name(&t), flag(&t, DW_AT_external) || flag(e, DW_AT_external))
+                    (
+                        self.name(&t),
+                        flag(&t, DW_AT_external) || flag(e, DW_AT_external),
+                    )
                 }
                 None => {
                     self.stats.nameless_dies += 1;
@@ -283,7 +286,11 @@ impl<'s> Walker<'_, 's> {
 
     /// Build the type of an exported function (its `Node::Function`) or
     /// variable; returns it and the source location.
-    fn root(&mut self, off: UnitOffset, kind: SymbolKind) -> gimli::Result<(TypeId, Option<String>)> {
+    fn root(
+        &mut self,
+        off: UnitOffset,
+        kind: SymbolKind,
+    ) -> gimli::Result<(TypeId, Option<String>)> {
         let target = self.origin(off)?;
         let e = self.entry(target)?;
         let location = self.location(&e);
@@ -446,7 +453,8 @@ impl<'s> Walker<'_, 's> {
                     return Ok((self.resolve_now(target())?, None));
                 }
             },
-            DW_TAG_const_type | DW_TAG_volatile_type | DW_TAG_restrict_type | DW_TAG_atomic_type => {
+            DW_TAG_const_type | DW_TAG_volatile_type | DW_TAG_restrict_type
+            | DW_TAG_atomic_type => {
                 let qual = match e.tag() {
                     DW_TAG_const_type => Qualifier::Const,
                     DW_TAG_volatile_type => Qualifier::Volatile,
@@ -481,7 +489,8 @@ impl<'s> Walker<'_, 's> {
                         };
                         let offset_bits = if let Some(b) = udata(c, DW_AT_data_bit_offset) {
                             b
-                        } else if let (Some(bo), Some(bs)) = (udata(c, DW_AT_bit_offset), bit_size) {
+                        } else if let (Some(bo), Some(bs)) = (udata(c, DW_AT_bit_offset), bit_size)
+                        {
                             // DWARF 2/3 bitfields count from the storage unit's
                             // most significant bit.
                             let storage = udata(c, DW_AT_byte_size).unwrap_or(0) * 8;
@@ -518,7 +527,10 @@ impl<'s> Walker<'_, 's> {
                     let value = match c.attr_value(DW_AT_const_value) {
                         Some(AttributeValue::Sdata(v)) => v,
                         Some(AttributeValue::Udata(v)) => v as i64,
-                        Some(v) => v.sdata_value().or(v.udata_value().map(|u| u as i64)).unwrap_or(0),
+                        Some(v) => v
+                            .sdata_value()
+                            .or(v.udata_value().map(|u| u as i64))
+                            .unwrap_or(0),
                         None => 0,
                     };
                     if let Some(n) = self.name(c) {
@@ -557,7 +569,13 @@ impl<'s> Walker<'_, 's> {
                 // int a[2][3] is an array of 2 arrays of 3 ints.
                 let mut inner = element;
                 for &count in dims.iter().skip(1).rev() {
-                    inner = self.g.add(Node::Array { element: inner, count }, None);
+                    inner = self.g.add(
+                        Node::Array {
+                            element: inner,
+                            count,
+                        },
+                        None,
+                    );
                 }
                 Node::Array {
                     element: inner,

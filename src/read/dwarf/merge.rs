@@ -52,11 +52,7 @@ impl<'s> LocalGraph<'s> {
     /// View a finished graph as a local one, to merge it into another graph.
     pub fn from_graph(g: &'s Graph) -> Self {
         let s = |n| g.str(n);
-        let nodes = g
-            .nodes
-            .iter()
-            .map(|n| map_node(n, &s, &|t| t))
-            .collect();
+        let nodes = g.nodes.iter().map(|n| map_node(n, &s, &|t| t)).collect();
         let files = g.files.iter().map(|f| f.map(s)).collect();
         LocalGraph { nodes, files }
     }
@@ -77,7 +73,11 @@ impl<'s> LocalGraph<'s> {
     }
 }
 
-fn map_node<N: Copy, M>(n: &Node<N>, s: &impl Fn(N) -> M, t: &impl Fn(TypeId) -> TypeId) -> Node<M> {
+fn map_node<N: Copy, M>(
+    n: &Node<N>,
+    s: &impl Fn(N) -> M,
+    t: &impl Fn(TypeId) -> TypeId,
+) -> Node<M> {
     match n {
         Node::Void => Node::Void,
         Node::Base {
@@ -167,9 +167,9 @@ pub fn children<N>(n: &Node<N>, out: &mut Vec<TypeId>) {
     out.clear();
     match n {
         Node::Void | Node::Base { .. } | Node::Enum { .. } => {}
-        Node::Pointer { target, .. } | Node::Typedef { target, .. } | Node::Qualified { target, .. } => {
-            out.push(*target)
-        }
+        Node::Pointer { target, .. }
+        | Node::Typedef { target, .. }
+        | Node::Qualified { target, .. } => out.push(*target),
         Node::Aggregate { members, .. } => out.extend(members.iter().map(|m| m.ty)),
         Node::Array { element, .. } => out.push(*element),
         Node::Function { ret, params, .. } => {
@@ -286,9 +286,13 @@ fn label(n: &Node<&str>, buf: &mut Vec<u8>) {
 fn tag_of<'a>(n: &Node<&'a str>) -> Option<(u8, &'a str)> {
     match n {
         Node::Aggregate {
-            kind, name: Some(name), ..
+            kind,
+            name: Some(name),
+            ..
         } => Some((*kind as u8, name)),
-        Node::Enum { name: Some(name), .. } => Some((9, name)),
+        Node::Enum {
+            name: Some(name), ..
+        } => Some((9, name)),
         _ => None,
     }
 }

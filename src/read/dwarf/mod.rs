@@ -102,10 +102,9 @@ pub fn read_types(
 ) -> Result<Graph> {
     let relocatable = file.kind() == object::ObjectKind::Relocatable;
     let mut bad_relocs = 0;
-    let sections = gimli::DwarfSections::load(|id| {
-        load_section(file, id, relocatable, &mut bad_relocs)
-    })
-    .map_err(|e| Error::input(path, e))?;
+    let sections =
+        gimli::DwarfSections::load(|id| load_section(file, id, relocatable, &mut bad_relocs))
+            .map_err(|e| Error::input(path, e))?;
     stats.skipped_relocations += bad_relocs;
     let endian = if file.is_little_endian() {
         gimli::RunTimeEndian::Little
@@ -113,7 +112,10 @@ pub fn read_types(
         gimli::RunTimeEndian::Big
     };
     let dwarf = sections.borrow(|s| {
-        gimli::RelocateReader::new(gimli::EndianSlice::new(&s.data, endian), Relocs(s.relocs.as_ref()))
+        gimli::RelocateReader::new(
+            gimli::EndianSlice::new(&s.data, endian),
+            Relocs(s.relocs.as_ref()),
+        )
     });
 
     let mut headers = Vec::new();
@@ -173,7 +175,8 @@ pub fn read_types(
             }
         }
     }
-    let mut decl_units: Vec<(usize, Vec<(u32, gimli::UnitOffset)>)> = want_decl.into_iter().collect();
+    let mut decl_units: Vec<(usize, Vec<(u32, gimli::UnitOffset)>)> =
+        want_decl.into_iter().collect();
     decl_units.sort_by_key(|(ui, _)| *ui);
     let decl_outputs: Vec<std::result::Result<CuOutput, String>> = decl_units
         .par_iter()

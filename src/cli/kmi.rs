@@ -1,0 +1,78 @@
+//! `kmi`: the jobs beside the type diff, as subcommands. Each subcommand
+//! lives in its own file under `kmi/` with a clap `Args` and a `run`.
+
+mod abi_check;
+mod dump;
+mod modcheck;
+mod symbols;
+
+use crate::error::Result;
+use clap::{Parser, Subcommand};
+use std::io::Write;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kmi",
+    version,
+    about = "Kernel Module Interface tools: ABI checks, module load checks, baselines, symbol lists",
+    long_about = "Kernel Module Interface tools sharing kmidiff's readers and comparison.\n\n\
+Exit status: 0 no change / success, 1 error, 2 usage error, 4 change (or a module that would \
+not load, or a symbol-list violation), 12 breaking change."
+)]
+pub struct Args {
+    /// Worker threads (0: one per core)
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N", global = true)]
+    pub threads: usize,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Symbol-level ABI check between two builds (Module.symvers or kernel trees)
+    AbiCheck(abi_check::Args),
+    /// Will these modules load into that kernel? If not, why?
+    Modcheck(modcheck::Args),
+    /// Write a kernel's KMI (exports and type graph) to a baseline file
+    Dump(dump::Args),
+    /// Extract or enforce symbol lists (Android GKI style)
+    #[command(subcommand)]
+    Symbols(symbols::Command),
+}
+
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
+    match &args.command {
+        Command::AbiCheck(a) => abi_check::run(a, out),
+        Command::Modcheck(a) => modcheck::run(a, out),
+        Command::Dump(a) => dump::run(a, out),
+        Command::Symbols(c) => symbols::run(c, out),
+    }
+}
+
+pub fn main() -> i32 {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            };
+        }
+    };
+    crate::cli::init_threads(args.threads);
+    let stdout = std::io::stdout();
+    let mut lock = std::io::BufWriter::new(stdout.lock());
+    let code = match run(&args, &mut lock) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = lock.flush();
+            eprintln!("kmi: {e}");
+            return e.exit_code();
+        }
+    };
+    if lock.flush().is_err() {
+        return 1;
+    }
+    code
+}
