@@ -6,8 +6,10 @@
 //! (memoised, cycle-safe diff of two graphs) -> `report` (text and JSON views
 //! of the change tree). `filter` holds whitelists and suppressions.
 
+pub mod abi;
 pub mod cli;
 pub mod compare;
+pub mod dump;
 pub mod error;
 pub mod filter;
 pub mod graph;

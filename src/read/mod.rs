@@ -5,3 +5,5 @@ pub mod dwarf;
 pub mod exports;
 pub mod file;
 pub mod kernel;
+pub mod modinfo;
+pub mod symvers;

@@ -1,0 +1,1 @@
+//! Symbol-level ABI jobs: abi-check and modcheck (being written).

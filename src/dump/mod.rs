@@ -1,0 +1,1 @@
+//! KMI baseline files (being written).

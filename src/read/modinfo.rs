@@ -1,0 +1,1 @@
+//! .modinfo and __versions reader (being written).
