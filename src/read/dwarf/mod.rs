@@ -12,6 +12,7 @@
 
 mod cu;
 pub mod merge;
+mod reloc;
 
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Symbol, SymbolKind};
@@ -29,7 +30,7 @@ pub(crate) type Slice<'a> = gimli::EndianSlice<'a, gimli::RunTimeEndian>;
 
 /// Relocations of one section, or none (vmlinux, or a section without any).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Relocs<'a>(Option<&'a object::RelocationMap>);
+pub(crate) struct Relocs<'a>(Option<&'a reloc::RelocIndex>);
 
 impl gimli::read::Relocate<usize> for Relocs<'_> {
     fn relocate_address(&self, offset: usize, value: u64) -> gimli::Result<u64> {
@@ -52,7 +53,7 @@ pub(crate) type R<'a> = gimli::RelocateReader<Slice<'a>, Relocs<'a>>;
 
 struct Section<'d> {
     data: Cow<'d, [u8]>,
-    relocs: Option<object::RelocationMap>,
+    relocs: Option<reloc::RelocIndex>,
 }
 
 /// Does this ELF file carry DWARF?
@@ -77,15 +78,10 @@ fn load_section<'d>(
         .uncompressed_data()
         .map_err(|e| format!("cannot read section {}: {e}", id.name()))?;
     let relocs = if relocatable {
-        // Built by hand rather than with `relocation_map()` so that one
-        // relocation type we do not know skips that relocation, not the file.
-        let mut map = object::RelocationMap::default();
-        for (off, r) in s.relocations() {
-            if map.add(file, off, r).is_err() {
-                *bad_relocs += 1;
-            }
-        }
-        Some(map)
+        // One relocation we cannot interpret skips that relocation, not the file.
+        let (index, skipped) = reloc::RelocIndex::build(file, &s, data.len());
+        *bad_relocs += skipped;
+        Some(index).filter(|i| !i.is_empty())
     } else {
         None
     };
@@ -138,78 +134,140 @@ pub fn read_types(
         .map(|(i, s)| (s.name.as_str(), i as u32))
         .collect();
 
-    // Pass 1: definitions, every unit in parallel.
-    let outputs: Vec<std::result::Result<CuOutput, String>> = headers
-        .par_iter()
-        .map(|h| cu::read_unit(&dwarf, h.clone(), &wanted, None))
-        .collect();
-    let mut units = Vec::with_capacity(outputs.len());
-    for (h, o) in headers.iter().zip(outputs) {
-        match o {
-            Ok(o) => units.push(o),
-            Err(e) => {
-                let off = h.debug_info_offset().map(|o| o.0).unwrap_or(0);
-                return Err(Error::input(
-                    path,
-                    format!("corrupt DWARF in the unit at .debug_info+{off:#x}: {e}"),
-                ));
+    // Pass 1: definitions. Units are read in parallel, a chunk at a time,
+    // and each chunk is merged while the next one is read: memory stays
+    // bounded by a chunk's local graphs and the merge (sequential, to keep
+    // the result independent of scheduling) overlaps with reading.
+    let mut acc = Accumulator {
+        g: Graph::new(),
+        merger: Merger::new(),
+        assigned: vec![None; exports.len()],
+        stats: Stats::default(),
+    };
+    let mut decls: Vec<(usize, u32, gimli::UnitOffset)> = Vec::new();
+    let read_chunk = |start: usize, end: usize| {
+        headers[start..end]
+            .par_iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let r = cu::read_unit(&dwarf, h.clone(), &wanted, None).map(|u| {
+                    let k = u.graph.keys();
+                    (u, k)
+                });
+                (start + i, r)
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut pending: Option<Vec<(usize, UnitResult<'_>)>> = None;
+    let mut first_error: Option<(usize, String)> = None;
+    let mut absorb = |acc: &mut Accumulator,
+                      decls: &mut Vec<(usize, u32, gimli::UnitOffset)>,
+                      outs: Vec<(usize, UnitResult<'_>)>| {
+        for (ui, r) in outs {
+            match r {
+                Ok((u, k)) => {
+                    decls.extend(u.decls.iter().map(|&(e, off)| (ui, e, off)));
+                    acc.absorb(&u, &k);
+                }
+                Err(e) => {
+                    if first_error.is_none() {
+                        first_error = Some((ui, e));
+                    }
+                }
             }
         }
+    };
+    for start in (0..headers.len()).step_by(UNITS_PER_CHUNK) {
+        let end = (start + UNITS_PER_CHUNK).min(headers.len());
+        let prev = pending.take();
+        let (_, outs) = rayon::join(
+            || {
+                if let Some(p) = prev {
+                    absorb(&mut acc, &mut decls, p);
+                }
+            },
+            || read_chunk(start, end),
+        );
+        pending = Some(outs);
+    }
+    if let Some(p) = pending.take() {
+        absorb(&mut acc, &mut decls, p);
+    }
+    if let Some((ui, e)) = first_error {
+        let off = headers[ui].debug_info_offset().map(|o| o.0).unwrap_or(0);
+        return Err(Error::input(
+            path,
+            format!("corrupt DWARF in the unit at .debug_info+{off:#x}: {e}"),
+        ));
     }
 
     // Symbols with no definition anywhere (assembler functions, linker-script
     // variables) fall back to the first declaration any unit has of them.
-    let mut defined = vec![false; exports.len()];
-    for u in &units {
-        for r in &u.roots {
-            defined[r.export as usize] = true;
-        }
-    }
+    let mut claimed: Vec<bool> = acc.assigned.iter().map(Option::is_some).collect();
     let mut want_decl: FxHashMap<usize, Vec<(u32, gimli::UnitOffset)>> = FxHashMap::default();
-    let mut claimed = defined.clone();
-    for (ui, u) in units.iter().enumerate() {
-        for &(e, off) in &u.decls {
-            if !claimed[e as usize] {
-                claimed[e as usize] = true;
-                want_decl.entry(ui).or_default().push((e, off));
-            }
+    for &(ui, e, off) in &decls {
+        if !claimed[e as usize] {
+            claimed[e as usize] = true;
+            want_decl.entry(ui).or_default().push((e, off));
         }
     }
     let mut decl_units: Vec<(usize, Vec<(u32, gimli::UnitOffset)>)> =
         want_decl.into_iter().collect();
     decl_units.sort_by_key(|(ui, _)| *ui);
-    let decl_outputs: Vec<std::result::Result<CuOutput, String>> = decl_units
+    let decl_outputs: Vec<std::result::Result<(CuOutput, Vec<u128>), String>> = decl_units
         .par_iter()
-        .map(|(ui, list)| cu::read_unit(&dwarf, headers[*ui].clone(), &wanted, Some(list)))
+        .map(|(ui, list)| {
+            cu::read_unit(&dwarf, headers[*ui].clone(), &wanted, Some(list)).map(|u| {
+                let k = u.graph.keys();
+                (u, k)
+            })
+        })
         .collect();
     for o in decl_outputs {
-        units.push(o.map_err(|e| Error::input(path, format!("corrupt DWARF: {e}")))?);
+        let (u, k) = o.map_err(|e| Error::input(path, format!("corrupt DWARF: {e}")))?;
+        acc.absorb(&u, &k);
     }
-
-    // Keys in parallel, then one deterministic merge.
-    let keys: Vec<Vec<u128>> = units.par_iter().map(|u| u.graph.keys()).collect();
-    let mut g = Graph::new();
-    let mut merger = Merger::new();
-    let mut seen = vec![false; exports.len()];
-    for (u, k) in units.iter().zip(&keys) {
-        stats.add(&u.stats);
-        let global = merger.merge(&mut g, &u.graph, k);
-        for r in &u.roots {
-            let e = &mut exports[r.export as usize];
-            if seen[r.export as usize] {
-                continue;
-            }
-            seen[r.export as usize] = true;
-            e.ty = Some(global[r.ty.index()]);
+    drop(wanted);
+    for (e, a) in exports.iter_mut().zip(acc.assigned) {
+        if let Some((ty, kind, location)) = a {
+            e.ty = Some(ty);
             if e.kind == SymbolKind::Unknown {
-                e.kind = r.kind;
+                e.kind = kind;
             }
-            e.location = r.location.clone();
+            e.location = location;
         }
     }
+    stats.add(&acc.stats);
     stats.units += headers.len();
-    stats.types_after_dedup += g.nodes.len();
-    Ok(g)
+    stats.types_after_dedup += acc.g.nodes.len();
+    Ok(acc.g)
+}
+
+/// Units per parallel batch: enough to keep both cores busy, few enough that
+/// the batch's local graphs stay small.
+const UNITS_PER_CHUNK: usize = 32;
+
+type UnitResult<'s> = std::result::Result<(CuOutput<'s>, Vec<u128>), String>;
+
+/// The graph being built for one binary, and what each export resolved to.
+struct Accumulator {
+    g: Graph,
+    merger: Merger,
+    assigned: Vec<Option<(crate::graph::TypeId, SymbolKind, Option<String>)>>,
+    stats: Stats,
+}
+
+impl Accumulator {
+    fn absorb(&mut self, u: &CuOutput<'_>, keys: &[u128]) {
+        self.stats.add(&u.stats);
+        let global = self.merger.merge(&mut self.g, &u.graph, keys);
+        for r in &u.roots {
+            let slot = &mut self.assigned[r.export as usize];
+            if slot.is_none() {
+                *slot = Some((global[r.ty.index()], r.kind, r.location.clone()));
+            }
+        }
+    }
 }
 
 /// Merge per-binary graphs into one per side, remapping each export's type.
