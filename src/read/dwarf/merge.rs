@@ -391,6 +391,48 @@ impl Hasher<'_, '_> {
     }
 }
 
+/// Point every reference to a declaration-only struct/union/enum at the
+/// first definition of that name, then merge again. Units that only declared
+/// `struct sock` and units that defined it produced different keys for
+/// everything that points at it (`struct sk_buff` among them); after this the
+/// copies collapse. Returns the new graph and the new id of every old node.
+pub fn complete_declarations(g: &Graph) -> (Graph, Vec<TypeId>) {
+    let mut defs: FxHashMap<(u8, &str), TypeId> = FxHashMap::default();
+    let local = LocalGraph::from_graph(g);
+    for (i, n) in local.nodes.iter().enumerate() {
+        if let Some((k, name)) = tag_of(n)
+            && !n.is_declaration()
+        {
+            defs.entry((k, name)).or_insert(TypeId(i as u32));
+        }
+    }
+    let redirect = |t: TypeId| -> TypeId {
+        let n = &local.nodes[t.index()];
+        match tag_of(n) {
+            Some(key) if n.is_declaration() => defs.get(&key).copied().unwrap_or(t),
+            _ => t,
+        }
+    };
+    let nodes: Vec<Node<&str>> = local
+        .nodes
+        .iter()
+        .map(|n| map_node(n, &|x| x, &redirect))
+        .collect();
+    let view = LocalGraph {
+        nodes,
+        files: local.files.clone(),
+    };
+    let keys = view.keys();
+    let mut out = Graph::new();
+    let mut merger = Merger::new();
+    let global = merger.merge(&mut out, &view, &keys);
+    // A declaration itself maps to where its definition went.
+    let remap = (0..g.nodes.len())
+        .map(|i| global[redirect(TypeId(i as u32)).index()])
+        .collect();
+    (out, remap)
+}
+
 /// Accumulates local graphs into one [`Graph`].
 #[derive(Default)]
 pub struct Merger {

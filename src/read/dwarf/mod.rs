@@ -283,6 +283,20 @@ pub fn merge_graphs(parts: Vec<(Graph, Vec<Symbol>)>) -> Graph {
             g.symbols.push(s);
         }
     }
+    // Two rounds: completing declarations can make variants equal, which
+    // can make what points at them equal in turn.
+    for _ in 0..2 {
+        let before = g.nodes.len();
+        let (mut h, remap) = merge::complete_declarations(&g);
+        h.symbols = std::mem::take(&mut g.symbols);
+        for s in &mut h.symbols {
+            s.ty = s.ty.map(|t| remap[t.index()]);
+        }
+        g = h;
+        if g.nodes.len() == before {
+            break;
+        }
+    }
     g.finish_symbols();
     g
 }
