@@ -86,12 +86,17 @@ pub enum Format {
 fn verbose_read(side: &str, r: &ReadReport) {
     let d = &r.dwarf;
     eprintln!(
-        "kmidiff: {side}: read {} binaries, {} exports in {:.2?} (merge {:.2?})",
-        r.binaries, r.exports, r.read_time, r.merge_time
+        "kmidiff: {side}: read {} binaries, {} exports in {:.2?} (thread time: ELF {:.2?}, DWARF {:.2?}); final merge {:.2?}",
+        r.binaries, r.exports, r.read_time, r.elf_time, r.dwarf_time, r.merge_time
     );
     eprintln!(
-        "kmidiff: {side}: {} units, {} top-level DIEs, {} type DIEs, {} types before dedup, {} after",
-        d.units, d.top_level_dies, d.type_dies, d.types_before_dedup, d.types_after_dedup
+        "kmidiff: {side}: {:.1} MB of .debug_info, {} units, {} top-level DIEs, {} type DIEs, {} types before dedup, {} after",
+        d.debug_info_bytes as f64 / 1e6,
+        d.units,
+        d.top_level_dies,
+        d.type_dies,
+        d.types_before_dedup,
+        d.types_after_dedup
     );
     eprintln!(
         "kmidiff: {side}: {} exports typed from a definition, {} from a declaration",
@@ -168,7 +173,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let analysis = cmp.analyse();
     if args.verbose {
         eprintln!(
-            "kmidiff: compare: {} type pairs, {} changed, {} leaf types, in {:.2?}",
+            "kmidiff: compare: {} symbols vs {}, {} type pairs, {} changed, {} leaf types, in {:.2?}",
+            ga.symbols.len(),
+            gb.symbols.len(),
             cmp.diffs.diffs.len(),
             cmp.changed.iter().filter(|c| **c).count(),
             analysis.leaves.len(),

@@ -38,7 +38,12 @@ pub struct ReadReport {
     pub binaries_without_debug_info: Vec<String>,
     pub exports: usize,
     pub dwarf: DwarfStats,
+    /// Wall time of the parallel read of all binaries.
     pub read_time: Duration,
+    /// Summed over threads: time in ELF symbol tables and DWARF.
+    pub elf_time: Duration,
+    pub dwarf_time: Duration,
+    /// Wall time of the final merge into one graph.
     pub merge_time: Duration,
 }
 
@@ -73,9 +78,11 @@ fn list_binaries(input: &KernelInput) -> Result<Vec<Binary>> {
     Ok(out)
 }
 
-type BinaryResult = (Graph, Vec<Symbol>, DwarfStats, bool);
+/// Graph, exports, stats, whether debug info was found, ELF and DWARF time.
+type BinaryResult = (Graph, Vec<Symbol>, DwarfStats, bool, Duration, Duration);
 
 fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<BinaryResult> {
+    let t0 = Instant::now();
     let data = file::load(&b.path)?;
     let elf = object::File::parse(&*data)
         .map_err(|e| Error::input(&b.path, format!("not a valid ELF file: {e}")))?;
@@ -84,9 +91,11 @@ fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<B
         exports.retain(|s| w.contains(&s.name));
     }
     let mut stats = DwarfStats::default();
+    let elf_time = t0.elapsed();
     if exports.is_empty() || opts.symbols_only {
-        return Ok((Graph::new(), exports, stats, true));
+        return Ok((Graph::new(), exports, stats, true, elf_time, Duration::ZERO));
     }
+    let t1 = Instant::now();
     let g = if dwarf::has_dwarf(&elf) {
         dwarf::read_types(&elf, &b.path, &mut exports, &mut stats)?
     } else if let Some(dbg) = lookup.find(&b.path, &data, b.rel.as_deref()) {
@@ -95,9 +104,9 @@ fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<B
             .map_err(|e| Error::input(&dbg, format!("not a valid ELF file: {e}")))?;
         dwarf::read_types(&delf, &dbg, &mut exports, &mut stats)?
     } else {
-        return Ok((Graph::new(), exports, stats, false));
+        return Ok((Graph::new(), exports, stats, false, elf_time, t1.elapsed()));
     };
-    Ok((g, exports, stats, true))
+    Ok((g, exports, stats, true, elf_time, t1.elapsed()))
 }
 
 /// Read a whole kernel build into one graph.
@@ -116,7 +125,6 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
     } else {
         None
     };
-    // Largest first, so vmlinux does not start last on a busy pool.
     let results: Vec<Result<BinaryResult>> = binaries
         .par_iter()
         .map(|b| {
@@ -136,7 +144,9 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
     };
     let mut parts = Vec::with_capacity(results.len());
     for (b, r) in binaries.iter().zip(results) {
-        let (g, syms, stats, has_debug) = r?;
+        let (g, syms, stats, has_debug, elf_time, dwarf_time) = r?;
+        report.elf_time += elf_time;
+        report.dwarf_time += dwarf_time;
         if !has_debug {
             report
                 .binaries_without_debug_info

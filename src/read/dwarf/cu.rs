@@ -32,6 +32,7 @@ pub struct Stats {
     pub unknown_tags: usize,
     pub unresolved_refs: usize,
     pub skipped_relocations: usize,
+    pub debug_info_bytes: u64,
 }
 
 impl Stats {
@@ -50,6 +51,7 @@ impl Stats {
         self.unknown_tags += o.unknown_tags;
         self.unresolved_refs += o.unresolved_refs;
         self.skipped_relocations += o.skipped_relocations;
+        self.debug_info_bytes += o.debug_info_bytes;
     }
 }
 

@@ -102,6 +102,7 @@ pub fn read_types(
         gimli::DwarfSections::load(|id| load_section(file, id, relocatable, &mut bad_relocs))
             .map_err(|e| Error::input(path, e))?;
     stats.skipped_relocations += bad_relocs;
+    stats.debug_info_bytes += file.section_by_name(".debug_info").map_or(0, |s| s.size());
     let endian = if file.is_little_endian() {
         gimli::RunTimeEndian::Little
     } else {
