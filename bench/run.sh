@@ -72,7 +72,7 @@ WL="$WORK/whitelist"
         xargs -0 nm -u --format=just-symbols 2>/dev/null | sort | uniq -c | sort -k1,1nr -k2 |
         awk '{print $2}' > "$WORK/imports"
     echo "[abi_symbol_list]"
-    grep -Fxf "$WORK/exports" "$WORK/imports" | head -500 | sort
+    grep -Fxf "$WORK/exports" "$WORK/imports" | awk "NR <= 500" | sort
 } > "$WL"
 echo "whitelist: $(($(wc -l < "$WL") - 1)) symbols" >&2
 

@@ -410,28 +410,38 @@ impl<'s> Walker<'_, 's> {
         let unit = self.unit;
         let mut tree = unit.entries_tree(Some(off))?;
         let root = tree.root()?;
-        let e = root.entry().clone();
-        let name = self.name(&e);
-        let file = match (name, udata(&e, DW_AT_decl_file)) {
-            (Some(_), Some(f)) => self.file(f),
-            _ => None,
+        // Copy out what we need rather than cloning the entry: `children()`
+        // consumes the tree node, and a clone allocates for every DIE.
+        let (name, file, bits, ty_attr, encoding, decl, tag) = {
+            let e = root.entry();
+            let name = self.name(e);
+            let file = match (name, udata(e, DW_AT_decl_file)) {
+                (Some(_), Some(f)) => self.file(f),
+                _ => None,
+            };
+            let bits = udata(e, DW_AT_byte_size)
+                .map(|b| b * 8)
+                .or_else(|| udata(e, DW_AT_bit_size));
+            let encoding = e.attr(DW_AT_encoding).and_then(|a| a.u8_value());
+            (
+                name,
+                file,
+                bits,
+                e.attr_value(DW_AT_type),
+                encoding,
+                flag(e, DW_AT_declaration),
+                e.tag(),
+            )
         };
-        let byte_size = udata(&e, DW_AT_byte_size);
-        let bits = byte_size
-            .map(|b| b * 8)
-            .or_else(|| udata(&e, DW_AT_bit_size));
-        let target = || e.attr_value(DW_AT_type);
-        let node = match e.tag() {
+        let target = || ty_attr.clone();
+        let node = match tag {
             DW_TAG_base_type => Node::Base {
                 name: name.unwrap_or_else(|| {
                     self.stats.nameless_dies += 1;
                     "<unnamed>"
                 }),
                 size_bits: bits.unwrap_or(0),
-                encoding: e
-                    .attr(DW_AT_encoding)
-                    .and_then(|a| a.u8_value())
-                    .unwrap_or(0),
+                encoding: encoding.unwrap_or(0),
             },
             DW_TAG_unspecified_type => {
                 // Assembler units describe `void` this way, often nameless.
@@ -442,7 +452,7 @@ impl<'s> Walker<'_, 's> {
                 Node::Pointer {
                     target: self.type_ref(target()),
                     size_bits: bits.unwrap_or(u64::from(unit.header.address_size()) * 8),
-                    reference: e.tag() != DW_TAG_pointer_type,
+                    reference: tag != DW_TAG_pointer_type,
                 }
             }
             DW_TAG_typedef => match name {
@@ -457,7 +467,7 @@ impl<'s> Walker<'_, 's> {
             },
             DW_TAG_const_type | DW_TAG_volatile_type | DW_TAG_restrict_type
             | DW_TAG_atomic_type => {
-                let qual = match e.tag() {
+                let qual = match tag {
                     DW_TAG_const_type => Qualifier::Const,
                     DW_TAG_volatile_type => Qualifier::Volatile,
                     DW_TAG_restrict_type => Qualifier::Restrict,
@@ -469,13 +479,12 @@ impl<'s> Walker<'_, 's> {
                 }
             }
             DW_TAG_structure_type | DW_TAG_union_type | DW_TAG_class_type => {
-                let kind = if e.tag() == DW_TAG_union_type {
+                let kind = if tag == DW_TAG_union_type {
                     AggKind::Union
                 } else {
                     AggKind::Struct
                 };
-                let decl = flag(&e, DW_AT_declaration);
-                let mut members = Vec::new();
+                                let mut members = Vec::new();
                 if !decl {
                     let mut children = root.children();
                     while let Some(child) = children.next()? {
@@ -518,8 +527,7 @@ impl<'s> Walker<'_, 's> {
                 }
             }
             DW_TAG_enumeration_type => {
-                let decl = flag(&e, DW_AT_declaration);
-                let mut enumerators = Vec::new();
+                                let mut enumerators = Vec::new();
                 let mut children = root.children();
                 while let Some(child) = children.next()? {
                     let c = child.entry();

@@ -162,20 +162,32 @@ fn map_node<N: Copy, M>(
     }
 }
 
-/// Children of a node, in a fixed order.
-pub fn children<N>(n: &Node<N>, out: &mut Vec<TypeId>) {
-    out.clear();
+/// Number of children of a node; see [`child`].
+pub fn child_count<N>(n: &Node<N>) -> usize {
     match n {
-        Node::Void | Node::Base { .. } | Node::Enum { .. } => {}
-        Node::Pointer { target, .. }
-        | Node::Typedef { target, .. }
-        | Node::Qualified { target, .. } => out.push(*target),
-        Node::Aggregate { members, .. } => out.extend(members.iter().map(|m| m.ty)),
-        Node::Array { element, .. } => out.push(*element),
-        Node::Function { ret, params, .. } => {
-            out.push(*ret);
-            out.extend(params.iter().map(|p| p.ty));
+        Node::Void | Node::Base { .. } | Node::Enum { .. } => 0,
+        Node::Pointer { .. } | Node::Typedef { .. } | Node::Qualified { .. } | Node::Array { .. } => 1,
+        Node::Aggregate { members, .. } => members.len(),
+        Node::Function { params, .. } => params.len() + 1,
+    }
+}
+
+/// Child `i` of a node, in a fixed order (a function's return type first).
+pub fn child<N>(n: &Node<N>, i: usize) -> TypeId {
+    match n {
+        Node::Pointer { target, .. } | Node::Typedef { target, .. } | Node::Qualified { target, .. } => {
+            *target
         }
+        Node::Array { element, .. } => *element,
+        Node::Aggregate { members, .. } => members.get(i).map_or(TypeId(0), |m| m.ty),
+        Node::Function { ret, params, .. } => {
+            if i == 0 {
+                *ret
+            } else {
+                params.get(i - 1).map_or(TypeId(0), |p| p.ty)
+            }
+        }
+        Node::Void | Node::Base { .. } | Node::Enum { .. } => TypeId(0),
     }
 }
 
@@ -312,12 +324,12 @@ const CYCLE: u128 = 0x5eed_c1c1e;
 
 impl Hasher<'_, '_> {
     fn tag_name_hash(kind: u8, name: &str) -> u128 {
-        let mut b = Vec::with_capacity(name.len() + 2);
-        b.push(0xfe);
-        b.push(kind);
-        b.extend_from_slice(name.as_bytes());
-        xxh3_128(&b)
+        xxhash_rust::xxh3::xxh3_128_with_seed(name.as_bytes(), 0xfe00 | u64::from(kind))
     }
+
+    // Both recursions run in two phases: first make sure every child's value
+    // is memoised (recursing), then hash this node from the memo into the one
+    // shared buffer. No allocation per node.
 
     fn shape(&mut self, id: TypeId, depth: u32) -> u128 {
         let i = id.index();
@@ -331,18 +343,26 @@ impl Hasher<'_, '_> {
             return CYCLE;
         }
         self.busy_shape[i] = true;
-        let node = &self.g.nodes[i];
-        let mut kids = Vec::new();
-        children(node, &mut kids);
-        let mut parts = Vec::with_capacity(kids.len());
-        for k in kids {
-            let part = match self.g.nodes.get(k.index()).and_then(tag_of) {
-                Some((kind, name)) => Self::tag_name_hash(kind, name),
-                None => self.shape(k, depth + 1),
-            };
-            parts.push(part);
+        let g = self.g;
+        let node = &g.nodes[i];
+        let n = child_count(node);
+        for c in 0..n {
+            let k = child(node, c);
+            if g.nodes.get(k.index()).and_then(tag_of).is_none() {
+                self.shape(k, depth + 1);
+            }
         }
-        let h = self.finish(node, &parts);
+        self.buf.clear();
+        label(node, &mut self.buf);
+        for c in 0..n {
+            let k = child(node, c);
+            let part = match g.nodes.get(k.index()).and_then(tag_of) {
+                Some((kind, name)) => Self::tag_name_hash(kind, name),
+                None => memo(&self.shape, k),
+            };
+            self.buf.extend_from_slice(&part.to_le_bytes());
+        }
+        let h = nonzero(xxh3_128(&self.buf));
         self.busy_shape[i] = false;
         self.shape[i] = h;
         h
@@ -360,35 +380,45 @@ impl Hasher<'_, '_> {
             return CYCLE;
         }
         self.busy_key[i] = true;
-        let node = &self.g.nodes[i];
-        let mut kids = Vec::new();
-        children(node, &mut kids);
-        let mut parts = Vec::with_capacity(kids.len());
-        for k in kids {
-            let part = match self.g.nodes.get(k.index()).and_then(tag_of) {
-                Some((kind, name)) => {
-                    let sh = self.shape(k, depth + 1);
-                    Self::tag_name_hash(kind, name) ^ sh.rotate_left(1)
-                }
-                None => self.key(k, depth + 1),
-            };
-            parts.push(part);
+        let g = self.g;
+        let node = &g.nodes[i];
+        let n = child_count(node);
+        for c in 0..n {
+            let k = child(node, c);
+            if g.nodes.get(k.index()).and_then(tag_of).is_some() {
+                self.shape(k, depth + 1);
+            } else {
+                self.key(k, depth + 1);
+            }
         }
-        let h = self.finish(node, &parts);
+        self.buf.clear();
+        label(node, &mut self.buf);
+        for c in 0..n {
+            let k = child(node, c);
+            let part = match g.nodes.get(k.index()).and_then(tag_of) {
+                Some((kind, name)) => {
+                    Self::tag_name_hash(kind, name) ^ memo(&self.shape, k).rotate_left(1)
+                }
+                None => memo(&self.key, k),
+            };
+            self.buf.extend_from_slice(&part.to_le_bytes());
+        }
+        let h = nonzero(xxh3_128(&self.buf));
         self.busy_key[i] = false;
         self.key[i] = h;
         h
     }
+}
 
-    fn finish(&mut self, node: &Node<&str>, parts: &[u128]) -> u128 {
-        self.buf.clear();
-        label(node, &mut self.buf);
-        for p in parts {
-            self.buf.extend_from_slice(&p.to_le_bytes());
-        }
-        let h = xxh3_128(&self.buf);
-        if h == 0 { 1 } else { h }
+fn memo(v: &[u128], k: TypeId) -> u128 {
+    match v.get(k.index()) {
+        Some(&h) if h != 0 => h,
+        _ => CYCLE,
     }
+}
+
+fn nonzero(h: u128) -> u128 {
+    if h == 0 { 1 } else { h }
 }
 
 /// Point every reference to a declaration-only struct/union/enum at the
