@@ -455,15 +455,15 @@ impl<'s> Walker<'_, 's> {
                     reference: tag != DW_TAG_pointer_type,
                 }
             }
-            DW_TAG_typedef => match name {
-                Some(name) => Node::Typedef {
-                    name,
-                    target: self.type_ref(target()),
-                },
-                None => {
+            DW_TAG_typedef => Node::Typedef {
+                // gcc never emits a nameless typedef; keep one as a node
+                // rather than resolving through it (a corrupt one may point
+                // at itself).
+                name: name.unwrap_or_else(|| {
                     self.stats.nameless_dies += 1;
-                    return Ok((self.resolve_now(target())?, None));
-                }
+                    "<unnamed typedef>"
+                }),
+                target: self.type_ref(target()),
             },
             DW_TAG_const_type | DW_TAG_volatile_type | DW_TAG_restrict_type
             | DW_TAG_atomic_type => {
@@ -484,7 +484,7 @@ impl<'s> Walker<'_, 's> {
                 } else {
                     AggKind::Struct
                 };
-                                let mut members = Vec::new();
+                let mut members = Vec::new();
                 if !decl {
                     let mut children = root.children();
                     while let Some(child) = children.next()? {
@@ -527,7 +527,7 @@ impl<'s> Walker<'_, 's> {
                 }
             }
             DW_TAG_enumeration_type => {
-                                let mut enumerators = Vec::new();
+                let mut enumerators = Vec::new();
                 let mut children = root.children();
                 while let Some(child) = children.next()? {
                     let c = child.entry();
@@ -599,14 +599,6 @@ impl<'s> Walker<'_, 's> {
             }
         };
         Ok((node, file))
-    }
-
-    /// A nameless typedef is transparent: build what it points at in place.
-    fn resolve_now(&mut self, v: Option<AttributeValue<R<'s>>>) -> gimli::Result<Node<&'s str>> {
-        match self.unit_ref(v) {
-            Some(off) => Ok(self.build(off)?.0),
-            None => Ok(Node::Void),
-        }
     }
 }
 

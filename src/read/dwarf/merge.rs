@@ -166,7 +166,10 @@ fn map_node<N: Copy, M>(
 pub fn child_count<N>(n: &Node<N>) -> usize {
     match n {
         Node::Void | Node::Base { .. } | Node::Enum { .. } => 0,
-        Node::Pointer { .. } | Node::Typedef { .. } | Node::Qualified { .. } | Node::Array { .. } => 1,
+        Node::Pointer { .. }
+        | Node::Typedef { .. }
+        | Node::Qualified { .. }
+        | Node::Array { .. } => 1,
         Node::Aggregate { members, .. } => members.len(),
         Node::Function { params, .. } => params.len() + 1,
     }
@@ -175,9 +178,9 @@ pub fn child_count<N>(n: &Node<N>) -> usize {
 /// Child `i` of a node, in a fixed order (a function's return type first).
 pub fn child<N>(n: &Node<N>, i: usize) -> TypeId {
     match n {
-        Node::Pointer { target, .. } | Node::Typedef { target, .. } | Node::Qualified { target, .. } => {
-            *target
-        }
+        Node::Pointer { target, .. }
+        | Node::Typedef { target, .. }
+        | Node::Qualified { target, .. } => *target,
         Node::Array { element, .. } => *element,
         Node::Aggregate { members, .. } => members.get(i).map_or(TypeId(0), |m| m.ty),
         Node::Function { ret, params, .. } => {
