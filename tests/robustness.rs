@@ -46,14 +46,14 @@ fn mutated_modules_never_panic() {
         let (start, len) = elf[(rng.next() as usize) % elf.len()];
         let flips = 1 + rng.next() % 16;
         for _ in 0..flips {
-            let at = if rng.next() % 4 == 0 {
+            let at = if rng.next().is_multiple_of(4) {
                 (rng.next() as usize) % bytes.len()
             } else {
                 start as usize + (rng.next() as usize) % (len.max(1) as usize)
             };
             bytes[at] = rng.next() as u8;
         }
-        if round % 10 == 0 {
+        if round.is_multiple_of(10) {
             bytes.truncate((rng.next() as usize) % bytes.len());
         }
         let sub = dir.path().join(format!("r{round}"));
