@@ -40,7 +40,7 @@ fn mutated_modules_never_panic() {
     .unwrap();
     let mut rng = Rng(0x9e3779b97f4a7c15);
     let mut errors = 0;
-    for round in 0..500 {
+    for round in 0..500u32 {
         let mut bytes = original.clone();
         // Aim most mutations at the sections the readers parse.
         let (start, len) = elf[(rng.next() as usize) % elf.len()];
