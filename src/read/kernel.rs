@@ -78,8 +78,17 @@ fn list_binaries(input: &KernelInput) -> Result<Vec<Binary>> {
     Ok(out)
 }
 
-/// Graph, exports, stats, whether debug info was found, ELF and DWARF time.
-type BinaryResult = (Graph, Vec<Symbol>, DwarfStats, bool, Duration, Duration);
+/// Graph and its dedup keys, exports, stats, whether debug info was found,
+/// ELF and DWARF time.
+type BinaryResult = (
+    Graph,
+    Vec<u128>,
+    Vec<Symbol>,
+    DwarfStats,
+    bool,
+    Duration,
+    Duration,
+);
 
 fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<BinaryResult> {
     let t0 = Instant::now();
@@ -93,7 +102,15 @@ fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<B
     let mut stats = DwarfStats::default();
     let elf_time = t0.elapsed();
     if exports.is_empty() || opts.symbols_only {
-        return Ok((Graph::new(), exports, stats, true, elf_time, Duration::ZERO));
+        return Ok((
+            Graph::new(),
+            vec![0],
+            exports,
+            stats,
+            true,
+            elf_time,
+            Duration::ZERO,
+        ));
     }
     let t1 = Instant::now();
     let g = if dwarf::has_dwarf(&elf) {
@@ -104,9 +121,18 @@ fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<B
             .map_err(|e| Error::input(&dbg, format!("not a valid ELF file: {e}")))?;
         dwarf::read_types(&delf, &dbg, &mut exports, &mut stats)?
     } else {
-        return Ok((Graph::new(), exports, stats, false, elf_time, t1.elapsed()));
+        return Ok((
+            Graph::new(),
+            vec![0],
+            exports,
+            stats,
+            false,
+            elf_time,
+            t1.elapsed(),
+        ));
     };
-    Ok((g, exports, stats, true, elf_time, t1.elapsed()))
+    let keys = dwarf::graph_keys(&g);
+    Ok((g, keys, exports, stats, true, elf_time, t1.elapsed()))
 }
 
 /// Read a whole kernel build into one graph.
@@ -144,7 +170,7 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
     };
     let mut parts = Vec::with_capacity(results.len());
     for (b, r) in binaries.iter().zip(results) {
-        let (g, syms, stats, has_debug, elf_time, dwarf_time) = r?;
+        let (g, keys, syms, stats, has_debug, elf_time, dwarf_time) = r?;
         report.elf_time += elf_time;
         report.dwarf_time += dwarf_time;
         if !has_debug {
@@ -154,7 +180,7 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
         }
         report.exports += syms.len();
         report.dwarf.add(&stats);
-        parts.push((g, syms));
+        parts.push((g, keys, syms));
     }
     report.read_time = t0.elapsed();
     let t1 = Instant::now();

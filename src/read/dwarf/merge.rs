@@ -514,6 +514,43 @@ impl Merger {
         }
         global_of
     }
+
+    /// [`Merger::merge`] for a finished graph (one binary's), whose keys were
+    /// computed where it was built, in parallel with the other binaries.
+    pub fn merge_graph(&mut self, g: &mut Graph, part: &Graph, keys: &[u128]) -> Vec<TypeId> {
+        let mut global_of = Vec::with_capacity(part.nodes.len());
+        let mut fresh = Vec::new();
+        for (i, (n, &k)) in part.nodes.iter().zip(keys).enumerate() {
+            if matches!(n, Node::Void) {
+                global_of.push(Graph::VOID);
+                continue;
+            }
+            match self.index.get(&k) {
+                Some(&id) => global_of.push(id),
+                None => {
+                    let id = g.add(Node::Void, None);
+                    self.index.insert(k, id);
+                    global_of.push(id);
+                    fresh.push(i);
+                }
+            }
+        }
+        for i in fresh {
+            let gid = global_of[i];
+            let node = {
+                let s = std::cell::RefCell::new(&mut g.strings);
+                map_node(
+                    &part.nodes[i],
+                    &|n: crate::graph::Name| s.borrow_mut().intern(part.str(n)),
+                    &|t: TypeId| global_of.get(t.index()).copied().unwrap_or(Graph::VOID),
+                )
+            };
+            let file = part.files[i].map(|f| g.strings.intern(part.str(f)));
+            g.nodes[gid.index()] = node;
+            g.files[gid.index()] = file;
+        }
+        global_of
+    }
 }
 
 #[cfg(test)]

@@ -271,14 +271,18 @@ impl Accumulator {
     }
 }
 
+/// Dedup keys of a finished graph's nodes.
+pub fn graph_keys(g: &Graph) -> Vec<u128> {
+    LocalGraph::from_graph(g).keys()
+}
+
 /// Merge per-binary graphs into one per side, remapping each export's type.
-pub fn merge_graphs(parts: Vec<(Graph, Vec<Symbol>)>) -> Graph {
+/// `parts` carry the dedup keys of their nodes ([`graph_keys`]).
+pub fn merge_graphs(parts: Vec<(Graph, Vec<u128>, Vec<Symbol>)>) -> Graph {
     let mut g = Graph::new();
     let mut merger = Merger::new();
-    for (part, symbols) in parts {
-        let local = LocalGraph::from_graph(&part);
-        let keys = local.keys();
-        let global = merger.merge(&mut g, &local, &keys);
+    for (part, keys, symbols) in parts {
+        let global = merger.merge_graph(&mut g, &part, &keys);
         for mut s in symbols {
             s.ty = s.ty.map(|t| global[t.index()]);
             g.symbols.push(s);
