@@ -128,10 +128,15 @@ pub fn explain(
                             &mut details,
                             &units,
                         );
-                        causes.push(Cause {
+                        let cause = Cause {
                             what: leaf.name.clone(),
                             details,
-                        });
+                        };
+                        // Two diffs of one named type (reached complete and
+                        // through a declaration) describe the same change.
+                        if !causes.contains(&cause) {
+                            causes.push(cause);
+                        }
                     }
                     if causes.is_empty() {
                         Explanation::NoVisibleTypeCause

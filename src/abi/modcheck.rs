@@ -547,3 +547,230 @@ pub fn kernel_summary(k: &KernelView) -> serde_json::Value {
         "vermagic_source": k.vermagic_source,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::SymbolKind;
+    use crate::read::modinfo::Version;
+
+    fn sym(name: &str, module: &str, crc: Option<u32>, gpl: bool, ns: &str) -> Symbol {
+        Symbol {
+            name: name.into(),
+            kind: SymbolKind::Unknown,
+            gpl,
+            namespace: ns.into(),
+            crc,
+            module: module.into(),
+            size: 0,
+            ty: None,
+            location: None,
+        }
+    }
+
+    fn kernel(exports: Vec<Symbol>, vermagic: Option<&str>) -> KernelView {
+        let mut exports = exports;
+        exports.sort_by(|a, b| a.name.cmp(&b.name));
+        KernelView {
+            label: "k".into(),
+            kind: SourceKind::Tree,
+            modules: exports
+                .iter()
+                .filter(|s| s.module != "vmlinux")
+                .map(|s| s.module.clone())
+                .collect(),
+            exports,
+            vermagic: vermagic.map(str::to_string),
+            vermagic_source: VermagicSource::Vmlinux,
+            tree: None,
+        }
+    }
+
+    fn module(
+        modinfo: &str,
+        versions: Option<&[(&str, u32)]>,
+        imports: &[(&str, bool)],
+    ) -> ModuleData {
+        // read_imports sorts by name.
+        let mut imports = imports.to_vec();
+        imports.sort();
+        ModuleData {
+            path: "m.ko".into(),
+            name: "m".into(),
+            modinfo: ModInfo::parse(modinfo.replace('\n', "\0").as_bytes()),
+            versions: versions.map(|v| ModuleVersions {
+                layout: VersionsLayout::Classic,
+                entries: v
+                    .iter()
+                    .map(|(n, c)| Version {
+                        name: n.to_string(),
+                        crc: *c,
+                    })
+                    .collect(),
+            }),
+            imports: imports
+                .iter()
+                .map(|(n, w)| Import {
+                    name: n.to_string(),
+                    weak: *w,
+                })
+                .collect(),
+            exports: Vec::new(),
+        }
+    }
+
+    const MAGIC: &str = "6.1.0-2 SMP mod_unload modversions ";
+
+    #[test]
+    fn a_clean_module_loads() {
+        let k = kernel(
+            vec![
+                sym("module_layout", "vmlinux", Some(7), false, ""),
+                sym("printk", "vmlinux", Some(1), false, ""),
+            ],
+            Some(MAGIC),
+        );
+        let m = module(
+            &format!("license=GPL\nvermagic={MAGIC}\ndepends=\n"),
+            Some(&[("module_layout", 7), ("printk", 1)]),
+            &[("printk", false)],
+        );
+        let r = check_module(&m, &k, &FxHashMap::default());
+        assert!(r.loads(), "{r:?}");
+        assert!(r.notes.is_empty());
+        assert_eq!(r.providers, ["vmlinux"]);
+        assert_eq!(r.symbol_versions, Some("classic"));
+    }
+
+    #[test]
+    fn every_reason_is_listed() {
+        let k = kernel(
+            vec![
+                sym("module_layout", "vmlinux", Some(7), false, ""),
+                sym("gpl_only", "vmlinux", Some(2), true, ""),
+                sym("changed", "other", Some(3), false, ""),
+                sym("in_ns", "vmlinux", Some(4), false, "CXL"),
+                sym("in_ns_ok", "vmlinux", Some(5), false, "USB"),
+                sym("unversioned", "vmlinux", Some(6), false, ""),
+            ],
+            Some(MAGIC),
+        );
+        let m = module(
+            "license=Proprietary\nvermagic=6.1.0-1 SMP preempt mod_unload modversions \nimport_ns=USB\ndepends=gone,other\n",
+            Some(&[
+                ("module_layout", 8),
+                ("gpl_only", 2),
+                ("changed", 30),
+                ("in_ns", 4),
+                ("in_ns_ok", 5),
+            ]),
+            &[
+                ("gpl_only", false),
+                ("changed", false),
+                ("in_ns", false),
+                ("in_ns_ok", false),
+                ("missing", false),
+                ("maybe", true),
+                ("unversioned", false),
+            ],
+        );
+        let r = check_module(&m, &k, &FxHashMap::default());
+        assert!(!r.loads());
+        let kinds: Vec<String> = r
+            .problems
+            .iter()
+            .map(|p| {
+                serde_json::to_value(p).unwrap()["kind"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "vermagic_mismatch",
+                "crc_mismatch",
+                "crc_mismatch",
+                "gpl_only",
+                "namespace_not_imported",
+                "unknown_symbol"
+            ]
+        );
+        assert!(r.problems.contains(&Problem::CrcMismatch {
+            symbol: "changed".into(),
+            provider: "other".into(),
+            expected: "0x0000001e".into(),
+            found: "0x00000003".into(),
+            explanation: None,
+        }));
+        assert!(r.notes.contains(&Note::UnresolvedWeak {
+            symbol: "maybe".into()
+        }));
+        assert!(r.notes.contains(&Note::NoSymbolVersion {
+            symbol: "unversioned".into(),
+            provider: "vmlinux".into()
+        }));
+        assert!(r.notes.contains(&Note::MissingDependency {
+            module: "gone".into()
+        }));
+        assert_eq!(r.notes.len(), 3);
+        assert_eq!(r.crc_mismatches(), ["changed"]);
+    }
+
+    #[test]
+    fn release_part_only_matters_without_versions() {
+        let k = kernel(vec![sym("f", "vmlinux", Some(1), false, "")], Some(MAGIC));
+        let other_release = "6.1.0-1 SMP mod_unload modversions ";
+        let m = module(
+            &format!("license=GPL\nvermagic={other_release}\n"),
+            Some(&[("f", 1)]),
+            &[("f", false)],
+        );
+        let r = check_module(&m, &k, &FxHashMap::default());
+        assert!(r.loads());
+        assert_eq!(
+            r.notes,
+            [Note::ReleaseDiffers {
+                module: "6.1.0-1".into(),
+                kernel: "6.1.0-2".into()
+            }]
+        );
+        let m = module(
+            &format!("license=GPL\nvermagic={other_release}\n"),
+            None,
+            &[("f", false)],
+        );
+        let r = check_module(&m, &k, &FxHashMap::default());
+        assert!(matches!(r.problems[0], Problem::NoSymbolVersions));
+        assert!(matches!(r.problems[1], Problem::VermagicMismatch { .. }));
+        let m = module("license=GPL\n", Some(&[("f", 1)]), &[("f", false)]);
+        let r = check_module(&m, &k, &FxHashMap::default());
+        assert_eq!(r.problems, [Problem::NoVermagic]);
+    }
+
+    #[test]
+    fn unknown_kernel_vermagic_and_no_modversions() {
+        // A kernel without CRCs checks nothing of the kind.
+        let k = kernel(vec![sym("f", "vmlinux", None, false, "")], None);
+        let m = module("license=Dual MIT/GPL\n", None, &[("f", false)]);
+        assert!(check_module(&m, &k, &FxHashMap::default()).loads());
+    }
+
+    #[test]
+    fn other_checked_modules_provide_symbols() {
+        let k = kernel(vec![], Some(MAGIC));
+        let lib = sym("lib_fn", "lib", Some(9), false, "");
+        let mut others = FxHashMap::default();
+        others.insert("lib_fn", &lib);
+        let m = module(
+            &format!("license=GPL\nvermagic={MAGIC}\ndepends=lib\n"),
+            Some(&[("lib_fn", 9)]),
+            &[("lib_fn", false)],
+        );
+        let r = check_module(&m, &k, &others);
+        assert!(r.loads(), "{r:?}");
+        assert!(r.notes.is_empty(), "{:?}", r.notes);
+        assert_eq!(r.providers, ["lib"]);
+    }
+}

@@ -61,7 +61,7 @@ fn problem_line(p: &Problem) -> String {
 fn note_line(n: &Note) -> String {
     match n {
         Note::ReleaseDiffers { module, kernel } => format!(
-            "note: built for release {module}, kernel is {kernel} (accepted: symbol CRCs are checked instead)"
+            "note: built for release {module}, the kernel is {kernel}: accepted, symbol CRCs are checked instead"
         ),
         Note::NoSymbolVersion { symbol, provider } => format!(
             "note: no symbol version for {symbol} ({provider}): the loader warns and goes on"
@@ -127,12 +127,36 @@ pub fn write_text(
             }
         }
         for n in &r.notes {
-            writeln!(w, "  {}", note_line(n))?;
+            // Said once below: with a distribution kernel it is every module.
+            if !matches!(n, Note::ReleaseDiffers { .. }) {
+                writeln!(w, "  {}", note_line(n))?;
+            }
         }
     }
     let fails = results.iter().filter(|r| !r.loads()).count();
     if !results.is_empty() && (!failures_only || fails > 0) {
         writeln!(w)?;
+    }
+    let mut releases: Vec<(&str, &str)> = results
+        .iter()
+        .flat_map(|r| &r.notes)
+        .filter_map(|n| match n {
+            Note::ReleaseDiffers { module, kernel } => Some((module.as_str(), kernel.as_str())),
+            _ => None,
+        })
+        .collect();
+    releases.sort_unstable();
+    for group in releases.chunk_by(|a, b| a == b) {
+        let (module, kernel) = group[0];
+        writeln!(
+            w,
+            "Note: {} built for release {module}, the kernel is {kernel}: accepted, symbol CRCs are checked instead",
+            if group.len() == 1 {
+                "1 module was".to_string()
+            } else {
+                format!("{} modules were", group.len())
+            }
+        )?;
     }
     writeln!(
         w,
