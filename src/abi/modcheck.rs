@@ -404,6 +404,11 @@ pub fn check_module(
             });
         }
     }
+    // check_modstruct_version runs check_version on module_layout whatever
+    // the module imports, so a module without versions fails there too.
+    if m.versions.is_none() && k.export("module_layout").is_some_and(|s| s.crc.is_some()) {
+        unversioned = true;
+    }
     if unversioned {
         // try_to_force_load: refused unless forced.
         problems.insert(0, Problem::NoSymbolVersions);
@@ -747,6 +752,17 @@ mod tests {
         let m = module("license=GPL\n", Some(&[("f", 1)]), &[("f", false)]);
         let r = check_module(&m, &k, &FxHashMap::default());
         assert_eq!(r.problems, [Problem::NoVermagic]);
+    }
+
+    #[test]
+    fn no_versions_fails_on_module_layout_even_without_imports() {
+        let k = kernel(
+            vec![sym("module_layout", "vmlinux", Some(7), false, "")],
+            None,
+        );
+        let m = module("license=GPL\n", None, &[]);
+        let r = check_module(&m, &k, &FxHashMap::default());
+        assert_eq!(r.problems, [Problem::NoSymbolVersions]);
     }
 
     #[test]
