@@ -386,3 +386,52 @@ fn bad_input_is_one_clear_line() {
     assert_eq!(r.stderr.lines().count(), 1);
     assert!(!r.stderr.contains("panicked"));
 }
+
+#[test]
+fn every_kind_of_change_from_symvers_of_every_era() {
+    let dir = tempfile::tempdir().unwrap();
+    // Old: the 5.4-5.6 layout (namespace third); new: the current one.
+    let old = dir.path().join("old.symvers");
+    std::fs::write(
+        &old,
+        "0x00000001\tns_changes\tNS_A\tdrivers/x/foo-bar\tEXPORT_SYMBOL_GPL\n\
+         0x00000002\tmoves\t\tvmlinux\tEXPORT_SYMBOL\n\
+         0x00000003\tungpl\t\tvmlinux\tEXPORT_SYMBOL_GPL\n\
+         0x00000004\tsame\t\tvmlinux\tEXPORT_SYMBOL\n",
+    )
+    .unwrap();
+    let new = dir.path().join("new.symvers");
+    std::fs::write(
+        &new,
+        "0x00000001\tns_changes\t/build/out/drivers/x/foo_bar\tEXPORT_SYMBOL_GPL\tNS_B\n\
+         0x00000002\tmoves\tlib/libfoo\tEXPORT_SYMBOL\t\n\
+         0x00000003\tungpl\tvmlinux\tEXPORT_SYMBOL\t\n\
+         0x00000004\tsame\tvmlinux\tEXPORT_SYMBOL\t\n",
+    )
+    .unwrap();
+    let r = run(
+        "kmi",
+        &["abi-check", old.to_str().unwrap(), new.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 12, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "Namespace changed (1, breaking):\n  ns_changes [foo_bar] 'NS_A' -> 'NS_B'\n\n\
+         No longer GPL-only (1, compatible):\n  ungpl [vmlinux] EXPORT_SYMBOL_GPL -> EXPORT_SYMBOL\n\n\
+         Moved to another module (1, compatible):\n  moves vmlinux -> libfoo\n\n\
+         Summary: 3 changes: 1 breaking (1 namespace changed), 2 compatible (1 no longer GPL-only, 1 moved), 0 ignored\n"
+    );
+    // Only compatible changes: exit 4.
+    let (_d, f) = ignore_file("symbol ns_*\n");
+    let r = run(
+        "kmi",
+        &[
+            "abi-check",
+            "--ignore",
+            &f,
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 4);
+}

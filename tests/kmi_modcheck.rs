@@ -358,3 +358,21 @@ fn bad_input_is_one_clear_line() {
         r.stderr
     );
 }
+
+#[test]
+fn vermagic_derived_from_banner_and_config_matches_vmlinux() {
+    use kmidiff::read::modinfo;
+    for v in ["v1", "v2"] {
+        let data = std::fs::read(kernels().join(format!("{v}/vmlinux"))).unwrap();
+        let elf = object::File::parse(&*data).unwrap();
+        let exact = modinfo::vmlinux_vermagic(&elf).unwrap();
+        assert_eq!(exact, "6.1.192 mod_unload modversions ");
+        let release = modinfo::vmlinux_release(&elf).unwrap();
+        assert_eq!(release, "6.1.192");
+        let config = std::fs::read_to_string(kernels().join(format!("{v}/config"))).unwrap();
+        assert_eq!(
+            modinfo::vermagic_from_config(&release, &config).as_deref(),
+            Some(exact.as_str())
+        );
+    }
+}

@@ -542,15 +542,25 @@ fn module_view(path: &Path, module: &str, names: &[String]) -> Result<crate::gra
 }
 
 /// Kernel-side facts for reports.
-pub fn kernel_summary(k: &KernelView) -> serde_json::Value {
-    serde_json::json!({
-        "path": k.label,
-        "kind": k.kind,
-        "exports": k.exports.len(),
-        "modules": k.modules.len(),
-        "vermagic": k.vermagic,
-        "vermagic_source": k.vermagic_source,
-    })
+#[derive(Debug, Serialize)]
+pub struct KernelSummary<'a> {
+    pub path: &'a str,
+    pub kind: SourceKind,
+    pub exports: usize,
+    pub modules: usize,
+    pub vermagic: Option<&'a str>,
+    pub vermagic_source: VermagicSource,
+}
+
+pub fn kernel_summary(k: &KernelView) -> KernelSummary<'_> {
+    KernelSummary {
+        path: &k.label,
+        kind: k.kind,
+        exports: k.exports.len(),
+        modules: k.modules.len(),
+        vermagic: k.vermagic.as_deref(),
+        vermagic_source: k.vermagic_source,
+    }
 }
 
 #[cfg(test)]

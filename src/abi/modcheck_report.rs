@@ -1,8 +1,10 @@
 //! modcheck reports: a verdict line per module with one line per reason,
 //! or JSON (`kmi-modcheck/1`).
 
-use super::modcheck::{KernelView, ModuleResult, Note, Problem, VermagicSource, kernel_summary};
-use serde_json::json;
+use super::modcheck::{
+    KernelSummary, KernelView, ModuleResult, Note, Problem, VermagicSource, kernel_summary,
+};
+use serde::Serialize;
 use std::io::{self, Write};
 
 pub const SCHEMA: &str = "kmi-modcheck/1";
@@ -178,19 +180,36 @@ pub fn write_text(
     )
 }
 
+/// Structs rather than maps keep the documented field order.
+#[derive(Serialize)]
+struct Summary {
+    modules: usize,
+    load: usize,
+    fail: usize,
+}
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    schema: &'static str,
+    kernel: KernelSummary<'a>,
+    modules: &'a [ModuleResult],
+    summary: Summary,
+    exit_status: i32,
+}
+
 pub fn write_json(k: &KernelView, results: &[ModuleResult], w: &mut dyn Write) -> io::Result<()> {
     let fails = results.iter().filter(|r| !r.loads()).count();
-    let doc = json!({
-        "schema": SCHEMA,
-        "kernel": kernel_summary(k),
-        "modules": results,
-        "summary": {
-            "modules": results.len(),
-            "load": results.len() - fails,
-            "fail": fails,
+    let doc = Doc {
+        schema: SCHEMA,
+        kernel: kernel_summary(k),
+        modules: results,
+        summary: Summary {
+            modules: results.len(),
+            load: results.len() - fails,
+            fail: fails,
         },
-        "exit_status": exit_status(results),
-    });
+        exit_status: exit_status(results),
+    };
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
 }

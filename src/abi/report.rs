@@ -6,7 +6,7 @@ use super::ignore::IgnoreRules;
 use super::side::SourceKind;
 use crate::graph::Symbol;
 use rustc_hash::FxHashMap;
-use serde_json::{Value, json};
+use serde::Serialize;
 use std::io::{self, Write};
 
 pub const SCHEMA: &str = "kmi-abi-check/1";
@@ -155,89 +155,150 @@ fn summary_line(changes: &[Change]) -> String {
     s
 }
 
-fn sym_json(s: &Option<Symbol>) -> Value {
-    match s {
-        None => Value::Null,
-        Some(s) => json!({
-            "module": s.module,
-            "crc": s.crc.map(|c| format!("{c:#010x}")),
-            "export": export(s),
-            "namespace": s.namespace,
-        }),
+/// JSON documents are built from structs, not maps, so that fields come
+/// out in the documented order (`schema` first) rather than sorted.
+#[derive(Serialize)]
+struct SymbolDoc<'a> {
+    module: &'a str,
+    crc: Option<String>,
+    export: &'static str,
+    namespace: &'a str,
+}
+
+fn sym_doc(s: &Option<Symbol>) -> Option<SymbolDoc<'_>> {
+    s.as_ref().map(|s| SymbolDoc {
+        module: &s.module,
+        crc: s.crc.map(|c| format!("{c:#010x}")),
+        export: export(s),
+        namespace: &s.namespace,
+    })
+}
+
+#[derive(Serialize)]
+struct RuleDoc {
+    file: String,
+    line: usize,
+    rule: String,
+}
+
+fn rule_doc(rules: &IgnoreRules, i: usize) -> RuleDoc {
+    let r = &rules.rules[i];
+    RuleDoc {
+        file: r.file.display().to_string(),
+        line: r.line,
+        rule: r.text(),
+    }
+}
+
+#[derive(Serialize)]
+struct ChangeDoc<'a> {
+    symbol: &'a str,
+    change: &'static str,
+    breaking: bool,
+    module: &'a str,
+    old: Option<SymbolDoc<'a>>,
+    new: Option<SymbolDoc<'a>>,
+    ignored: bool,
+    ignored_by: Option<RuleDoc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<&'a Explanation>,
+}
+
+#[derive(Serialize)]
+struct SideDoc<'a> {
+    path: &'a str,
+    kind: SourceKind,
+    symbols: usize,
+}
+
+#[derive(Serialize)]
+struct SummaryDoc {
+    removed: usize,
+    crc_changed: usize,
+    now_gpl: usize,
+    namespace_changed: usize,
+    no_longer_gpl: usize,
+    added: usize,
+    moved: usize,
+    breaking: usize,
+    compatible: usize,
+    ignored: usize,
+}
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    schema: &'static str,
+    old: SideDoc<'a>,
+    new: SideDoc<'a>,
+    changes: Vec<ChangeDoc<'a>>,
+    summary: SummaryDoc,
+    unused_ignore_rules: Vec<RuleDoc>,
+    exit_status: i32,
+}
+
+fn side_doc<'a>(s: &(&'a str, SourceKind, usize)) -> SideDoc<'a> {
+    SideDoc {
+        path: s.0,
+        kind: s.1,
+        symbols: s.2,
     }
 }
 
 pub fn write_json(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
-    let changes: Vec<Value> = r
+    let changes = r
         .changes
         .iter()
-        .map(|c| {
-            let mut v = json!({
-                "symbol": c.symbol,
-                "change": c.kind.key(),
-                "breaking": c.kind.breaking(),
-                "module": c.module(),
-                "old": sym_json(&c.old),
-                "new": sym_json(&c.new),
-                "ignored": c.ignored_by.is_some(),
-                "ignored_by": c.ignored_by.map(|i| {
-                    let rule = &r.rules.rules[i];
-                    json!({ "file": rule.file.display().to_string(), "line": rule.line, "rule": rule.text() })
-                }),
-            });
-            if c.kind == ChangeKind::CrcChanged
-                && let Some(e) = r.explanations.and_then(|m| m.get(&c.symbol))
-                && let Some(obj) = v.as_object_mut()
-            {
-                obj.insert(
-                    "explanation".into(),
-                    serde_json::to_value(e).unwrap_or(Value::Null),
-                );
-            }
-            v
+        .map(|c| ChangeDoc {
+            symbol: &c.symbol,
+            change: c.kind.key(),
+            breaking: c.kind.breaking(),
+            module: c.module(),
+            old: sym_doc(&c.old),
+            new: sym_doc(&c.new),
+            ignored: c.ignored_by.is_some(),
+            ignored_by: c.ignored_by.map(|i| rule_doc(r.rules, i)),
+            explanation: if c.kind == ChangeKind::CrcChanged {
+                r.explanations.and_then(|m| m.get(&c.symbol))
+            } else {
+                None
+            },
         })
         .collect();
-    let mut summary = serde_json::Map::new();
-    for k in ChangeKind::ALL {
-        let n = r
-            .changes
+    let count = |k: ChangeKind| {
+        r.changes
             .iter()
             .filter(|c| c.kind == k && c.counts())
-            .count();
-        summary.insert(k.key().into(), n.into());
-    }
+            .count()
+    };
     let counted = |breaking: bool| {
         r.changes
             .iter()
             .filter(|c| c.counts() && c.kind.breaking() == breaking)
             .count()
     };
-    summary.insert("breaking".into(), counted(true).into());
-    summary.insert("compatible".into(), counted(false).into());
-    summary.insert(
-        "ignored".into(),
-        r.changes.iter().filter(|c| !c.counts()).count().into(),
-    );
-    let unused: Vec<Value> = r
-        .rules
-        .rules
-        .iter()
-        .zip(r.used)
-        .filter(|(_, n)| **n == 0)
-        .map(|(rule, _)| {
-            json!({ "file": rule.file.display().to_string(), "line": rule.line, "rule": rule.text() })
-        })
-        .collect();
-    let side = |s: &(&str, SourceKind, usize)| json!({ "path": s.0, "kind": s.1, "symbols": s.2 });
-    let doc = json!({
-        "schema": SCHEMA,
-        "old": side(&r.old),
-        "new": side(&r.new),
-        "changes": changes,
-        "summary": summary,
-        "unused_ignore_rules": unused,
-        "exit_status": exit_status(r.changes),
-    });
+    let doc = Doc {
+        schema: SCHEMA,
+        old: side_doc(&r.old),
+        new: side_doc(&r.new),
+        changes,
+        summary: SummaryDoc {
+            removed: count(ChangeKind::Removed),
+            crc_changed: count(ChangeKind::CrcChanged),
+            now_gpl: count(ChangeKind::NowGpl),
+            namespace_changed: count(ChangeKind::NamespaceChanged),
+            no_longer_gpl: count(ChangeKind::NoLongerGpl),
+            added: count(ChangeKind::Added),
+            moved: count(ChangeKind::Moved),
+            breaking: counted(true),
+            compatible: counted(false),
+            ignored: r.changes.iter().filter(|c| !c.counts()).count(),
+        },
+        unused_ignore_rules: (0..r.rules.rules.len())
+            .filter(|&i| r.used.get(i) == Some(&0))
+            .map(|i| rule_doc(r.rules, i))
+            .collect(),
+        exit_status: exit_status(r.changes),
+    };
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
 }
