@@ -376,3 +376,41 @@ fn vermagic_derived_from_banner_and_config_matches_vmlinux() {
         );
     }
 }
+
+#[test]
+fn corrupted_modules_never_panic() {
+    use kmidiff::abi::modcheck::read_module;
+    let dir = tempfile::tempdir().unwrap();
+    let orig = std::fs::read(kernels().join("v1/modules/extra/kmi_b.ko")).unwrap();
+    // Mostly the headers and the small sections the checks read, where a
+    // flipped byte changes offsets and sizes rather than code.
+    let hot = orig.len().min(0x600);
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let path = dir.path().join("m.ko");
+    for i in 0..400 {
+        let mut bytes = orig.clone();
+        for _ in 0..1 + i % 4 {
+            let r = next();
+            let at = if r % 3 == 0 {
+                (r >> 8) as usize % bytes.len()
+            } else {
+                (r >> 8) as usize % hot
+            };
+            bytes[at] ^= (r >> 40) as u8 | 1;
+        }
+        // The section header table sits at the end of the file.
+        if i % 5 == 0 {
+            let r = next();
+            let tail = bytes.len() - 1 - (r as usize % 0x800);
+            bytes[tail] ^= 0xff;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let _ = read_module(&path);
+    }
+}
