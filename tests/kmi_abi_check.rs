@@ -282,29 +282,74 @@ fn explain_names_the_type_behind_each_crc_change() {
             .map(|l| l.trim().to_string())
             .collect()
     };
-    let mt = under("match_token");
-    assert_eq!(mt.len(), 1, "{mt:?}");
-    assert!(mt[0].starts_with("cause: struct match_token: "), "{mt:?}");
-    assert!(mt[0].contains("'unsigned int flags' inserted"), "{mt:?}");
-    assert!(
-        under("kmi_a_get_count")[0].contains("return type: type changed from 'int' to 'long int'")
+    assert_eq!(under("match_token"), ["changed types: struct match_token"]);
+    assert_eq!(
+        under("kmi_a_get_count"),
+        [
+            "own type: return type: type changed from 'int' to 'long int', size from 0x4 to 0x8 (in bytes)"
+        ]
     );
-    assert!(under("kmi_a_close")[0].starts_with("cause: typedef kmi_handle_t:"));
-    assert!(under("kmi_a_run")[0].starts_with("cause: struct kmi_buffer:"));
-    let dev: Vec<String> = under("kmi_b_register_ops");
-    assert!(
-        dev.iter()
-            .any(|l| l.starts_with("cause: struct kmi_device:")),
-        "{dev:?}"
+    assert_eq!(
+        under("kmi_a_close"),
+        ["changed types: typedef kmi_handle_t"]
     );
-    assert!(
-        dev.iter().any(|l| l.starts_with("cause: enum kmi_state:")),
-        "{dev:?}"
+    assert_eq!(under("kmi_a_run"), ["changed types: struct kmi_buffer"]);
+    assert_eq!(
+        under("kmi_a_open"),
+        ["changed types: enum kmi_state, struct kmi_device, typedef kmi_handle_t"]
+    );
+    assert_eq!(
+        under("kmi_a_send"),
+        [
+            "own type: parameter 4 of type 'unsigned int' was added",
+            "changed types: enum kmi_state, struct kmi_device"
+        ]
+    );
+    assert_eq!(
+        under("kmi_a_global_stats"),
+        ["changed types: struct kmi_stats"]
     );
     // Every CRC change got an explanation.
     for sym in names(&expected()["crc_changed"]) {
         assert!(!under(&sym).is_empty(), "{sym}");
     }
+    // Each changed type is described once, in a table: the 7 of
+    // EXPECTED-v1-v2.md.
+    let table: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("Changed types behind the CRC changes (7):"))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let types: Vec<&str> = table
+        .iter()
+        .filter(|l| !l.starts_with("    "))
+        .map(|l| l.trim().trim_end_matches(':'))
+        .collect();
+    let expected_types: BTreeSet<String> = expected()["changed_types"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(
+        types.iter().map(|t| t.to_string()).collect::<BTreeSet<_>>(),
+        expected_types
+    );
+    let mt = table
+        .iter()
+        .skip_while(|l| l.trim() != "struct match_token:")
+        .skip(1)
+        .take_while(|l| l.starts_with("    "))
+        .map(|l| l.trim())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        mt,
+        [
+            "type size changed from 0x10 to 0x18 (in bytes)",
+            "data member 'unsigned int flags' inserted at offset 0x10 (in bytes)"
+        ]
+    );
 
     let (code, doc) = json(&["--explain", "v1", "v2"]);
     assert_eq!(code, 12);
@@ -315,7 +360,27 @@ fn explain_names_the_type_behind_each_crc_change() {
         .find(|c| c["symbol"] == "kmi_a_configure" && c["change"] == "crc_changed")
         .unwrap();
     assert_eq!(c["explanation"]["status"], "explained");
-    assert_eq!(c["explanation"]["causes"][0]["what"], "struct kmi_config");
+    assert_eq!(
+        c["explanation"]["types"],
+        serde_json::json!(["struct kmi_config"])
+    );
+    assert_eq!(c["explanation"]["own_type"], serde_json::json!([]));
+    let table = doc["changed_types"].as_array().unwrap();
+    assert_eq!(table.len(), 7);
+    let kc = table
+        .iter()
+        .find(|t| t["type"] == "struct kmi_config")
+        .unwrap();
+    assert_eq!(
+        kc["details"],
+        serde_json::json!([
+            "type size changed from 0x8 to 0xc (in bytes)",
+            "data member 'u32 retries' inserted at offset 0x8 (in bytes)"
+        ])
+    );
+    // Without --explain there is no table.
+    let (_, plain) = json(&["v1", "v2"]);
+    assert!(plain.get("changed_types").is_none());
 }
 
 #[test]

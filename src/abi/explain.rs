@@ -12,19 +12,19 @@ use crate::report::text::detail_line;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
-/// One changed type behind a CRC change.
+/// Why one symbol's CRC changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Cause {
-    /// "struct kmi_device", or where in the symbol's own type the change
-    /// is when no named type carries it ("return type", "parameter 4").
-    pub what: String,
-    pub details: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", content = "causes", rename_all = "snake_case")]
+#[serde(tag = "status", rename_all = "snake_case")]
 pub enum Explanation {
-    Explained(Vec<Cause>),
+    Explained {
+        /// Changes in the symbol's own signature that no named type carries
+        /// ("return type: type changed from 'int' to 'long int'").
+        own_type: Vec<String>,
+        /// The changed named types the symbol reaches ("struct kmi_device"),
+        /// sorted; what changed in each is in the report's type table, so
+        /// a type behind thousands of CRC changes is described once.
+        types: Vec<String>,
+    },
     /// Both sides have types and they are the same: the CRC moved for a
     /// reason DWARF does not show (a struct genksyms saw as opaque, an
     /// attribute, a header reordering).
@@ -33,17 +33,68 @@ pub enum Explanation {
     NoDebugInfo,
 }
 
+/// How many type names a text line lists before "(+N more)": a symbol of a
+/// kernel a major version away reaches hundreds.
+const NAMES_PER_LINE: usize = 12;
+
 impl Explanation {
-    /// Indented text lines for reports.
+    /// Text lines for reports, to be indented under the CRC change.
     pub fn lines(&self) -> Vec<String> {
         match self {
-            Explanation::Explained(causes) => causes
-                .iter()
-                .map(|c| format!("cause: {}: {}", c.what, c.details.join("; ")))
-                .collect(),
+            Explanation::Explained { own_type, types } => {
+                let mut out: Vec<String> =
+                    own_type.iter().map(|l| format!("own type: {l}")).collect();
+                if !types.is_empty() {
+                    let mut line = format!(
+                        "changed types: {}",
+                        types
+                            .iter()
+                            .take(NAMES_PER_LINE)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    if types.len() > NAMES_PER_LINE {
+                        line += &format!(" (+{} more)", types.len() - NAMES_PER_LINE);
+                    }
+                    out.push(line);
+                }
+                out
+            }
             Explanation::NoVisibleTypeCause => vec!["no visible type cause".into()],
             Explanation::NoDebugInfo => vec!["no debug info on both sides: cannot explain".into()],
         }
+    }
+}
+
+/// One changed named type and what changed in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TypeChange {
+    #[serde(rename = "type")]
+    pub name: String,
+    pub details: Vec<String>,
+}
+
+/// Explanations per symbol, and the table of the types they name.
+#[derive(Debug, Clone, Default)]
+pub struct Explained {
+    pub symbols: FxHashMap<String, Explanation>,
+    /// Sorted by name, one entry per name.
+    pub types: Vec<TypeChange>,
+}
+
+impl Explained {
+    /// Fold another comparison's results in; for a type both describe, the
+    /// first description is kept (the same headers give the same change).
+    pub fn merge_types(tables: impl IntoIterator<Item = Vec<TypeChange>>) -> Vec<TypeChange> {
+        let mut by_name: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for t in tables.into_iter().flatten() {
+            by_name.entry(t.name).or_insert(t.details);
+        }
+        by_name
+            .into_iter()
+            .map(|(name, details)| TypeChange { name, details })
+            .collect()
     }
 }
 
@@ -66,12 +117,7 @@ impl TypeFilter for IgnoreDeclarations {
 }
 
 /// Explain each of `names` by comparing its type in `old` and `new`.
-pub fn explain(
-    old: &Graph,
-    new: &Graph,
-    names: &[String],
-    ignore_declarations: bool,
-) -> FxHashMap<String, Explanation> {
+pub fn explain(old: &Graph, new: &Graph, names: &[String], ignore_declarations: bool) -> Explained {
     let filter: &dyn TypeFilter = if ignore_declarations {
         &IgnoreDeclarations
     } else {
@@ -86,7 +132,8 @@ pub fn explain(
         .map(|(i, s)| (s.new.name.as_str(), i))
         .collect();
     let units = Units::default();
-    let mut out = FxHashMap::default();
+    let mut used_leaves = FxHashSet::default();
+    let mut symbols = FxHashMap::default();
     for name in names {
         let has_type = |g: &Graph| g.symbol(name).is_some_and(|s| s.ty.is_some());
         let e = if !has_type(old) || !has_type(new) {
@@ -97,59 +144,62 @@ pub fn explain(
                 .map(|&i| (i, &cmp.changed_symbols[i]))
             {
                 Some((i, sc)) if sc.diff.is_some() => {
-                    let mut causes = Vec::new();
+                    let mut own_type = Vec::new();
                     // A variable whose type is a named struct has that
-                    // struct as its root: it is listed as a leaf below.
+                    // struct as its root: it is listed among the types.
                     if let Some(root) = sc.diff.filter(|d| cmp.named(*d).is_none()) {
-                        let mut local = Vec::new();
                         local_lines(
                             &cmp,
                             root,
                             "",
                             &mut FxHashSet::default(),
-                            &mut local,
+                            &mut own_type,
                             &units,
                         );
-                        if !local.is_empty() {
-                            causes.push(Cause {
-                                what: "own type".into(),
-                                details: local,
-                            });
-                        }
                     }
-                    for &li in &analysis.interface_leaves[i] {
-                        let leaf = &analysis.leaves[li];
-                        let mut details = Vec::new();
-                        local_lines(
-                            &cmp,
-                            leaf.diff,
-                            "",
-                            &mut FxHashSet::default(),
-                            &mut details,
-                            &units,
-                        );
-                        let cause = Cause {
-                            what: leaf.name.clone(),
-                            details,
-                        };
-                        // Two diffs of one named type (reached complete and
-                        // through a declaration) describe the same change.
-                        if !causes.contains(&cause) {
-                            causes.push(cause);
-                        }
-                    }
-                    if causes.is_empty() {
+                    let mut types: Vec<String> = analysis.interface_leaves[i]
+                        .iter()
+                        .map(|&li| {
+                            used_leaves.insert(li);
+                            analysis.leaves[li].name.clone()
+                        })
+                        .collect();
+                    // Two diffs of one named type (reached complete and
+                    // through a declaration) are one cause.
+                    types.dedup();
+                    if own_type.is_empty() && types.is_empty() {
                         Explanation::NoVisibleTypeCause
                     } else {
-                        Explanation::Explained(causes)
+                        Explanation::Explained { own_type, types }
                     }
                 }
                 _ => Explanation::NoVisibleTypeCause,
             }
         };
-        out.insert(name.clone(), e);
+        symbols.insert(name.clone(), e);
     }
-    out
+    let mut leaves: Vec<usize> = used_leaves.into_iter().collect();
+    leaves.sort_unstable();
+    let table = leaves.into_iter().map(|li| {
+        let leaf = &analysis.leaves[li];
+        let mut details = Vec::new();
+        local_lines(
+            &cmp,
+            leaf.diff,
+            "",
+            &mut FxHashSet::default(),
+            &mut details,
+            &units,
+        );
+        TypeChange {
+            name: leaf.name.clone(),
+            details,
+        }
+    });
+    Explained {
+        symbols,
+        types: Explained::merge_types([table.collect::<Vec<_>>()]),
+    }
 }
 
 fn edge_words(e: &Edge) -> String {

@@ -13,7 +13,7 @@
 //! `depends=` is checked too, but only as a note: the loader never reads
 //! it, and a dependency that became built-in is no reason to fail.
 
-use super::explain::Explanation;
+use super::explain::{Explained, Explanation, TypeChange};
 use super::side::{Source, SourceKind};
 use crate::error::{Error, Result};
 use crate::graph::Symbol;
@@ -469,7 +469,7 @@ pub fn explain_mismatches(
     results: &mut [ModuleResult],
     k: &KernelView,
     progress: bool,
-) -> Result<()> {
+) -> Result<Vec<TypeChange>> {
     let Some(tree) = &k.tree else {
         return Err(Error::Usage(
             "--explain needs a kernel tree with debug info, not Module.symvers".into(),
@@ -477,7 +477,7 @@ pub fn explain_mismatches(
     };
     let wanted: FxHashSet<String> = results.iter().flat_map(|r| r.crc_mismatches()).collect();
     if wanted.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let opts = ReadOptions {
         whitelist: Some(wanted),
@@ -485,19 +485,20 @@ pub fn explain_mismatches(
         progress,
     };
     let (kernel_graph, _) = read_kernel(tree, &opts)?;
-    let explained: Vec<Result<FxHashMap<String, Explanation>>> = results
+    let explained: Vec<Result<Explained>> = results
         .par_iter()
         .map(|r| {
             let mine = r.crc_mismatches();
             if mine.is_empty() {
-                return Ok(FxHashMap::default());
+                return Ok(Explained::default());
             }
             let g = module_view(&r.path, &r.name, &mine)?;
             Ok(super::explain::explain(&g, &kernel_graph, &mine, true))
         })
         .collect();
+    let mut tables = Vec::new();
     for (r, e) in results.iter_mut().zip(explained) {
-        let e = e?;
+        let mut e = e?;
         for p in &mut r.problems {
             if let Problem::CrcMismatch {
                 symbol,
@@ -505,11 +506,12 @@ pub fn explain_mismatches(
                 ..
             } = p
             {
-                *explanation = e.get(symbol).cloned();
+                *explanation = e.symbols.remove(symbol.as_str());
             }
         }
+        tables.push(e.types);
     }
-    Ok(())
+    Ok(Explained::merge_types(tables))
 }
 
 /// The module's idea of `names`: their types as declared in its DWARF.

@@ -1,9 +1,11 @@
 //! modcheck reports: a verdict line per module with one line per reason,
 //! or JSON (`kmi-modcheck/1`).
 
+use super::explain::TypeChange;
 use super::modcheck::{
     KernelSummary, KernelView, ModuleResult, Note, Problem, VermagicSource, kernel_summary,
 };
+use super::report::write_type_table;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -90,6 +92,7 @@ fn source_words(s: VermagicSource) -> &'static str {
 pub fn write_text(
     k: &KernelView,
     results: &[ModuleResult],
+    types: Option<&[TypeChange]>,
     failures_only: bool,
     w: &mut dyn Write,
 ) -> io::Result<()> {
@@ -138,6 +141,9 @@ pub fn write_text(
     let fails = results.iter().filter(|r| !r.loads()).count();
     if !results.is_empty() && (!failures_only || fails > 0) {
         writeln!(w)?;
+    }
+    if let Some(t) = types {
+        write_type_table(t, w)?;
     }
     let mut releases: Vec<(&str, &str)> = results
         .iter()
@@ -194,10 +200,17 @@ struct Doc<'a> {
     kernel: KernelSummary<'a>,
     modules: &'a [ModuleResult],
     summary: Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed_types: Option<&'a [TypeChange]>,
     exit_status: i32,
 }
 
-pub fn write_json(k: &KernelView, results: &[ModuleResult], w: &mut dyn Write) -> io::Result<()> {
+pub fn write_json(
+    k: &KernelView,
+    results: &[ModuleResult],
+    types: Option<&[TypeChange]>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let fails = results.iter().filter(|r| !r.loads()).count();
     let doc = Doc {
         schema: SCHEMA,
@@ -208,6 +221,7 @@ pub fn write_json(k: &KernelView, results: &[ModuleResult], w: &mut dyn Write) -
             load: results.len() - fails,
             fail: fails,
         },
+        changed_types: types,
         exit_status: exit_status(results),
     };
     serde_json::to_writer_pretty(&mut *w, &doc)?;

@@ -1,11 +1,10 @@
 //! abi-check reports: text for people, JSON (`kmi-abi-check/1`) for CI.
 
 use super::check::{Change, ChangeKind, exit_status};
-use super::explain::Explanation;
+use super::explain::{Explained, Explanation, TypeChange};
 use super::ignore::IgnoreRules;
 use super::side::SourceKind;
 use crate::graph::Symbol;
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -19,8 +18,8 @@ pub struct AbiReport<'a> {
     pub rules: &'a IgnoreRules,
     /// Per rule, how many changes it matched.
     pub used: &'a [usize],
-    /// `--explain`: per CRC-changed symbol.
-    pub explanations: Option<&'a FxHashMap<String, Explanation>>,
+    /// `--explain`: per CRC-changed symbol, and the changed types.
+    pub explanations: Option<&'a Explained>,
 }
 
 fn crc(c: Option<u32>) -> String {
@@ -110,7 +109,7 @@ pub fn write_text(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
             }
             writeln!(w, "{line}")?;
             if kind == ChangeKind::CrcChanged
-                && let Some(e) = r.explanations.and_then(|m| m.get(&c.symbol))
+                && let Some(e) = r.explanations.and_then(|m| m.symbols.get(&c.symbol))
             {
                 for l in e.lines() {
                     writeln!(w, "    {l}")?;
@@ -119,7 +118,25 @@ pub fn write_text(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(w)?;
     }
+    if let Some(e) = r.explanations {
+        write_type_table(&e.types, w)?;
+    }
     writeln!(w, "{}", summary_line(r.changes))
+}
+
+/// Each changed type named by an explanation, once, with what changed.
+pub fn write_type_table(types: &[TypeChange], w: &mut dyn Write) -> io::Result<()> {
+    if types.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "Changed types behind the CRC changes ({}):", types.len())?;
+    for t in types {
+        writeln!(w, "  {}:", t.name)?;
+        for d in &t.details {
+            writeln!(w, "    {d}")?;
+        }
+    }
+    writeln!(w)
 }
 
 fn summary_line(changes: &[Change]) -> String {
@@ -233,6 +250,8 @@ struct Doc<'a> {
     changes: Vec<ChangeDoc<'a>>,
     summary: SummaryDoc,
     unused_ignore_rules: Vec<RuleDoc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed_types: Option<&'a [TypeChange]>,
     exit_status: i32,
 }
 
@@ -258,7 +277,7 @@ pub fn write_json(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
             ignored: c.ignored_by.is_some(),
             ignored_by: c.ignored_by.map(|i| rule_doc(r.rules, i)),
             explanation: if c.kind == ChangeKind::CrcChanged {
-                r.explanations.and_then(|m| m.get(&c.symbol))
+                r.explanations.and_then(|m| m.symbols.get(&c.symbol))
             } else {
                 None
             },
@@ -297,6 +316,7 @@ pub fn write_json(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
             .filter(|&i| r.used.get(i) == Some(&0))
             .map(|i| rule_doc(r.rules, i))
             .collect(),
+        changed_types: r.explanations.map(|e| e.types.as_slice()),
         exit_status: exit_status(r.changes),
     };
     serde_json::to_writer_pretty(&mut *w, &doc)?;

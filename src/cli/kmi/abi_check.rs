@@ -3,7 +3,7 @@
 
 use crate::abi::Format;
 use crate::abi::check::{self, ChangeKind};
-use crate::abi::explain::explain;
+use crate::abi::explain::{Explained, explain};
 use crate::abi::ignore::IgnoreRules;
 use crate::abi::report::{AbiReport, write_json, write_text};
 use crate::abi::side::Source;
@@ -132,7 +132,7 @@ fn explain_trees(
     b: &KernelInput,
     names: &[String],
     progress: bool,
-) -> Result<rustc_hash::FxHashMap<String, crate::abi::explain::Explanation>> {
+) -> Result<Explained> {
     if names.is_empty() {
         return Ok(Default::default());
     }

@@ -80,16 +80,19 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
             t1.elapsed()
         );
     }
-    if args.explain {
+    let types = if args.explain {
         let t2 = Instant::now();
-        explain_mismatches(&mut results, &kernel, progress)?;
+        let t = explain_mismatches(&mut results, &kernel, progress)?;
         if args.verbose {
             eprintln!("kmi: explained CRC mismatches in {:.2?}", t2.elapsed());
         }
-    }
+        Some(t)
+    } else {
+        None
+    };
     match args.format {
-        Format::Text => write_text(&kernel, &results, args.failures_only, out),
-        Format::Json => write_json(&kernel, &results, out),
+        Format::Text => write_text(&kernel, &results, types.as_deref(), args.failures_only, out),
+        Format::Json => write_json(&kernel, &results, types.as_deref(), out),
     }
     .map_err(|e| Error::input("<stdout>", e))?;
     Ok(exit_status(&results))
