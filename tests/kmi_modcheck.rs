@@ -431,3 +431,56 @@ fn corrupted_modules_never_panic() {
         let _ = read_module(&path);
     }
 }
+
+/// Debian 12's 6.1.0-55 and -56 cloud kernels, unpacked from their -dbg
+/// packages (`dpkg -x`) under /work/cache/deb (not in CI:
+/// `cargo test --release --features distro-tests`).
+#[cfg(feature = "distro-tests")]
+mod distro {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    const DEB: &str = "/work/cache/deb";
+
+    fn tree(abi: &str) -> (String, String) {
+        let rel = format!("6.1.0-{abi}-cloud-amd64");
+        (
+            format!("{DEB}/k{abi}/usr/lib/debug/boot/vmlinux-{rel}"),
+            format!("{DEB}/k{abi}/usr/lib/debug/lib/modules/{rel}"),
+        )
+    }
+
+    #[test]
+    fn every_55_module_against_the_56_kernel() {
+        let (_, m55) = tree("55");
+        let (v56, m56) = tree("56");
+        let t = Instant::now();
+        let (code, doc) = modcheck_json(&[&m55, "--kernel", &m56, "--vmlinux", &v56]);
+        let took = t.elapsed();
+        assert_eq!(code, 0);
+        assert_eq!(doc["summary"]["modules"], 1121);
+        assert_eq!(doc["summary"]["fail"], 0);
+        assert_eq!(doc["kernel"]["vermagic_source"], "vmlinux");
+        assert!(took < Duration::from_secs(5), "{took:?}");
+    }
+
+    #[test]
+    fn abi_check_55_56_finds_no_symbol_change() {
+        let (v55, m55) = tree("55");
+        let (v56, m56) = tree("56");
+        let r = run(
+            "kmi",
+            &[
+                "abi-check",
+                "--vmlinux1",
+                &v55,
+                "--vmlinux2",
+                &v56,
+                &m55,
+                &m56,
+            ],
+        );
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        assert_eq!(r.stdout, "");
+    }
+}
