@@ -115,10 +115,16 @@ fn tree_vermagic(k: &KernelInput, modules: &[PathBuf]) -> Result<(Option<String>
         let data = file::load(v)?;
         let elf = object::File::parse(&*data)
             .map_err(|e| Error::input(v, format!("not a valid ELF file: {e}")))?;
-        if let Some(m) = modinfo::vmlinux_vermagic(&elf) {
+        release = modinfo::vmlinux_release(&elf);
+        // `vermagic` is a static array, and a local symbol of that name could
+        // come from elsewhere: it must start with the banner's release.
+        if let Some(m) = modinfo::vmlinux_vermagic(&elf)
+            && release
+                .as_ref()
+                .is_none_or(|r| m.starts_with(&format!("{r} ")))
+        {
             return Ok((Some(m), VermagicSource::Vmlinux));
         }
-        release = modinfo::vmlinux_release(&elf);
     }
     // Most common wins: a tree may hold a few out-of-tree modules built
     // for something else.
@@ -266,7 +272,10 @@ pub enum Note {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ModuleResult {
-    pub path: PathBuf,
+    /// As given, for reports (JSON cannot hold a path that is not UTF-8).
+    pub path: String,
+    #[serde(skip)]
+    pub file: PathBuf,
     pub name: String,
     pub verdict: Verdict,
     pub vermagic: Option<String>,
@@ -421,7 +430,8 @@ pub fn check_module(
     let mut providers: Vec<String> = providers.into_iter().map(str::to_string).collect();
     providers.sort();
     ModuleResult {
-        path: m.path.clone(),
+        path: m.path.display().to_string(),
+        file: m.path.clone(),
         name: m.name.clone(),
         verdict: if problems.is_empty() {
             Verdict::Loads
@@ -492,7 +502,7 @@ pub fn explain_mismatches(
             if mine.is_empty() {
                 return Ok(Explained::default());
             }
-            let g = module_view(&r.path, &r.name, &mine)?;
+            let g = module_view(&r.file, &r.name, &mine)?;
             Ok(super::explain::explain(&g, &kernel_graph, &mine, true))
         })
         .collect();

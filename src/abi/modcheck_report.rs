@@ -117,7 +117,7 @@ pub fn write_text(
             "{}: {} ({})",
             r.name,
             if r.loads() { "loads" } else { "fails" },
-            r.path.display()
+            r.path
         )?;
         for p in &r.problems {
             writeln!(w, "  {}", problem_line(p))?;
