@@ -16,7 +16,7 @@ use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
 #[command(
-    long_about = "Compare the exports of two kernel builds symbol by symbol: removed, CRC changed, \
+    after_help = "Compare the exports of two kernel builds symbol by symbol: removed, CRC changed, \
 now GPL-only and namespace changed break modules built for OLD; added and moved symbols do not.\n\n\
 OLD and NEW are each a Module.symvers file, a kernel tree (a directory with vmlinux and modules \
 below it), a modules directory with --vmlinux1/--vmlinux2, or a lone vmlinux.\n\n\

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
 #[command(
-    long_about = "Check, as the module loader would, whether each module loads into a kernel: \
+    after_help = "Check, as the module loader would, whether each module loads into a kernel: \
 vermagic, every undefined symbol exported by vmlinux or a module of the kernel, modversions CRCs, \
 GPL-only symbols against the module's license, symbol namespaces against import_ns. Every reason \
 a module would be refused is listed.\n\n\
