@@ -1,1 +1,269 @@
-//! Module.symvers reader (being written).
+//! `Module.symvers`: the export list modpost writes for a kernel build, one
+//! line per exported symbol.
+//!
+//! ```text
+//! 0x44e9a829<TAB>match_token<TAB>vmlinux<TAB>EXPORT_SYMBOL<TAB>
+//! 0x7f03b6a9<TAB>crc_ccitt_table<TAB>lib/crc-ccitt<TAB>EXPORT_SYMBOL<TAB>
+//! 0x9f524dd5<TAB>kmi_a_debug_level<TAB>/build/kmi/kmi/kmi_a<TAB>EXPORT_SYMBOL<TAB>
+//! ```
+//!
+//! The column layout moved over the years, and distributions keep files from
+//! every era around as ABI baselines, so all of them are read:
+//! - 3 columns (before 2.6.18): CRC, symbol, module;
+//! - 4 columns (2.6.18 to 5.3): CRC, symbol, module, export type;
+//! - 5 columns with the namespace third (5.4 to 5.6):
+//!   CRC, symbol, namespace, module, export type;
+//! - 5 columns with the namespace last (5.7 on), possibly empty.
+//!
+//! The two 5-column layouts are told apart by where the `EXPORT_*` word is.
+
+use crate::error::{Error, Result};
+use crate::graph::{Symbol, SymbolKind};
+use crate::read::file;
+use std::path::Path;
+
+/// Reads a `Module.symvers` file (plain or compressed) into exports sorted by
+/// name, one per name (the first line wins, as modpost keeps the first).
+pub fn read(path: &Path) -> Result<Vec<Symbol>> {
+    let data = file::load(path)?;
+    let text = std::str::from_utf8(&data).map_err(|e| {
+        Error::input(
+            path,
+            format!(
+                "not a Module.symvers file: invalid UTF-8 at byte {}",
+                e.valid_up_to()
+            ),
+        )
+    })?;
+    parse(text, path)
+}
+
+/// Parses the text of a `Module.symvers` file; `path` only names the file in
+/// errors.
+pub fn parse(text: &str, path: &Path) -> Result<Vec<Symbol>> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        out.push(parse_line(line).map_err(|msg| Error::syntax(path, i + 1, msg))?);
+    }
+    // Without CONFIG_MODVERSIONS modpost still writes the CRC column, all
+    // zeros. A tree read from ELF has no CRCs at all then, and the two forms
+    // of one kernel must compare equal.
+    if out.iter().all(|s| s.crc == Some(0)) {
+        for s in &mut out {
+            s.crc = None;
+        }
+    }
+    // Stable sort: the first line of a duplicated name stays first.
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out.dedup_by(|b, a| a.name == b.name);
+    Ok(out)
+}
+
+fn parse_line(line: &str) -> std::result::Result<Symbol, String> {
+    let cols: Vec<&str> = line.split('\t').collect();
+    let (crc, name, module, export, namespace) = match cols.as_slice() {
+        [crc, name, module] => (*crc, *name, *module, None, ""),
+        [crc, name, module, export] => (*crc, *name, *module, Some(*export), ""),
+        [crc, name, ns, module, export] if is_export_word(export) && !is_export_word(module) => {
+            (*crc, *name, *module, Some(*export), *ns)
+        }
+        [crc, name, module, export, ns] => (*crc, *name, *module, Some(*export), *ns),
+        _ => {
+            return Err(format!(
+                "expected 3 to 5 tab-separated columns (CRC, symbol, module, export type, namespace), found {}",
+                cols.len()
+            ));
+        }
+    };
+    let crc = parse_crc(crc)?;
+    if name.is_empty() || name.chars().any(char::is_whitespace) {
+        return Err(format!("invalid symbol name '{name}'"));
+    }
+    if module.is_empty() {
+        return Err(format!("no module for symbol '{name}'"));
+    }
+    let gpl = match export {
+        None => false,
+        Some(e) => export_is_gpl(e).ok_or_else(|| {
+            format!("unknown export type '{e}' (expected EXPORT_SYMBOL or EXPORT_SYMBOL_GPL)")
+        })?,
+    };
+    Ok(Symbol {
+        name: name.to_string(),
+        kind: SymbolKind::Unknown,
+        gpl,
+        namespace: namespace.trim().to_string(),
+        crc: Some(crc),
+        module: normalise_module(module),
+        size: 0,
+        ty: None,
+        location: None,
+    })
+}
+
+fn is_export_word(s: &str) -> bool {
+    export_is_gpl(s).is_some()
+}
+
+/// Whether an export type restricts the symbol to GPL-compatible modules;
+/// `None` for a word that is not an export type.
+fn export_is_gpl(s: &str) -> Option<bool> {
+    match s {
+        "EXPORT_SYMBOL" | "EXPORT_UNUSED_SYMBOL" => Some(false),
+        // GPL_FUTURE (gone since 5.13) was a warning, usable by anyone.
+        "EXPORT_SYMBOL_GPL_FUTURE" => Some(false),
+        "EXPORT_SYMBOL_GPL" | "EXPORT_UNUSED_SYMBOL_GPL" => Some(true),
+        _ => None,
+    }
+}
+
+fn parse_crc(s: &str) -> std::result::Result<u32, String> {
+    let digits = s
+        .strip_prefix("0x")
+        .or_else(|| s.strip_prefix("0X"))
+        .ok_or_else(|| format!("invalid CRC '{s}' (expected 0x followed by hex digits)"))?;
+    // 64-bit kernels before 4.x printed the CRC as a 64-bit value; only the
+    // low 32 bits were ever significant.
+    if digits.is_empty() || digits.len() > 16 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "invalid CRC '{s}' (expected 0x followed by hex digits)"
+        ));
+    }
+    u64::from_str_radix(digits, 16)
+        .map(|v| v as u32)
+        .map_err(|e| format!("invalid CRC '{s}': {e}"))
+}
+
+/// The module name kbuild gives a module column: `vmlinux`, a tree path
+/// (`lib/crc-ccitt`) or an absolute build path (`/build/kmi/kmi/kmi_a`) all
+/// become the name the module has at run time (`crc_ccitt`, `kmi_a`), which
+/// is also what a tree read from `.ko` files calls it.
+pub fn normalise_module(raw: &str) -> String {
+    let raw = raw.trim().trim_end_matches('/');
+    if raw == "vmlinux" {
+        return raw.to_string();
+    }
+    file::module_name(Path::new(raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<Vec<Symbol>> {
+        parse(text, Path::new("Module.symvers"))
+    }
+
+    #[test]
+    fn every_layout() {
+        let text = "\
+0x44e9a829\tmatch_token\tvmlinux\tEXPORT_SYMBOL\t
+0x7f03b6a9\tcrc_ccitt_table\tlib/crc-ccitt\tEXPORT_SYMBOL_GPL\tCRC_NS
+0x9f524dd5\tkmi_a_debug_level\t/build/kmi/kmi/kmi_a\tEXPORT_SYMBOL
+0x00000001\told_style\tNS_OLD\tdrivers/net/foo-bar\tEXPORT_SYMBOL_GPL
+0x00000002\tancient\tvmlinux
+";
+        let s = p(text).unwrap();
+        let names: Vec<_> = s.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "ancient",
+                "crc_ccitt_table",
+                "kmi_a_debug_level",
+                "match_token",
+                "old_style"
+            ]
+        );
+        let get = |n: &str| s.iter().find(|s| s.name == n).unwrap();
+        assert_eq!(get("match_token").crc, Some(0x44e9a829));
+        assert_eq!(get("match_token").module, "vmlinux");
+        assert!(!get("match_token").gpl);
+        assert_eq!(get("crc_ccitt_table").module, "crc_ccitt");
+        assert_eq!(get("crc_ccitt_table").namespace, "CRC_NS");
+        assert!(get("crc_ccitt_table").gpl);
+        assert_eq!(get("kmi_a_debug_level").module, "kmi_a");
+        assert_eq!(get("old_style").namespace, "NS_OLD");
+        assert_eq!(get("old_style").module, "foo_bar");
+        assert!(get("old_style").gpl);
+        assert!(!get("ancient").gpl);
+    }
+
+    #[test]
+    fn all_zero_crcs_mean_no_modversions() {
+        let s =
+            p("0x00000000\ta\tvmlinux\tEXPORT_SYMBOL\t\n0x00000000\tb\tvmlinux\tEXPORT_SYMBOL\t\n")
+                .unwrap();
+        assert!(s.iter().all(|s| s.crc.is_none()));
+        let s =
+            p("0x00000000\ta\tvmlinux\tEXPORT_SYMBOL\t\n0x00000001\tb\tvmlinux\tEXPORT_SYMBOL\t\n")
+                .unwrap();
+        assert_eq!(s[0].crc, Some(0));
+    }
+
+    #[test]
+    fn first_duplicate_wins_and_blank_lines_and_crlf() {
+        let s = p("\n0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\r\n\n0x2\ta\tm\tEXPORT_SYMBOL\t\n").unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].crc, Some(1));
+    }
+
+    #[test]
+    fn malformed_lines_name_file_and_line() {
+        for (text, msg) in [
+            (
+                "0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\nbroken line\n",
+                "2: expected 3 to 5",
+            ),
+            ("zz\ta\tvmlinux\tEXPORT_SYMBOL\t\n", "1: invalid CRC 'zz'"),
+            ("0x\ta\tvmlinux\tEXPORT_SYMBOL\t\n", "1: invalid CRC '0x'"),
+            (
+                "0x1\ta\tvmlinux\tEXPORT_THING\t\n",
+                "1: unknown export type",
+            ),
+            (
+                "0x1\t\tvmlinux\tEXPORT_SYMBOL\t\n",
+                "1: invalid symbol name",
+            ),
+            ("0x1\ta\t\tEXPORT_SYMBOL\t\n", "1: no module"),
+            ("0x1\ta\tb\tc\td\te\n", "1: expected 3 to 5"),
+        ] {
+            let e = p(text).unwrap_err().to_string();
+            assert!(e.starts_with("Module.symvers:"), "{e}");
+            assert!(e.contains(msg), "{e} / {msg}");
+        }
+    }
+
+    #[test]
+    fn module_names() {
+        for (raw, name) in [
+            ("vmlinux", "vmlinux"),
+            ("lib/crc-ccitt", "crc_ccitt"),
+            ("/build/kmi/kmi/kmi_a", "kmi_a"),
+            ("drivers/net/dummy/", "dummy"),
+            ("snd-hda-intel", "snd_hda_intel"),
+        ] {
+            assert_eq!(normalise_module(raw), name);
+        }
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let alphabet = b"0x1f\t\n EXPORT_SYMBOL_GPLvmlinux/\r";
+        for _ in 0..2000 {
+            let mut s = String::new();
+            for _ in 0..60 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                s.push(alphabet[(x % alphabet.len() as u64) as usize] as char);
+            }
+            let _ = p(&s);
+        }
+    }
+}

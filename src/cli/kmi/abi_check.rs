@@ -1,10 +1,148 @@
-// Being written (issue work in progress); replaced wholesale by its owner.
+//! `kmi abi-check OLD NEW`: the symbol-level check distributions run to
+//! decide whether a kernel build changes the module ABI.
+
+use crate::abi::Format;
+use crate::abi::check::{self, ChangeKind};
+use crate::abi::explain::{Explained, explain};
+use crate::abi::ignore::IgnoreRules;
+use crate::abi::report::{AbiReport, write_json, write_text};
+use crate::abi::side::Source;
 use crate::error::{Error, Result};
+use crate::read::kernel::{KernelInput, ReadOptions, read_kernel};
+use rustc_hash::FxHashSet;
 use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+#[command(
+    after_help = "Compare the exports of two kernel builds symbol by symbol: removed, CRC changed, \
+now GPL-only and namespace changed break modules built for OLD; added and moved symbols do not.\n\n\
+OLD and NEW are each a Module.symvers file, a kernel tree (a directory with vmlinux and modules \
+below it), a modules directory with --vmlinux1/--vmlinux2, or a lone vmlinux.\n\n\
+Exit status: 0 no change, 4 only compatible changes, 12 breaking changes, 1 error, 2 usage error. \
+Ignored changes are listed but do not count."
+)]
+pub struct Args {
+    /// The reference build: Module.symvers, kernel tree, or modules dir with --vmlinux1
+    pub old: PathBuf,
+    /// The new build
+    pub new: PathBuf,
+    /// vmlinux of OLD (OLD is then its modules directory)
+    #[arg(long = "vmlinux1", value_name = "PATH")]
+    pub vmlinux1: Option<PathBuf>,
+    /// vmlinux of NEW (NEW is then its modules directory)
+    #[arg(long = "vmlinux2", value_name = "PATH")]
+    pub vmlinux2: Option<PathBuf>,
+    /// Accepted changes: lines `symbol GLOB` or `module GLOB`, `#` comments; repeatable
+    #[arg(long = "ignore", value_name = "FILE")]
+    pub ignore: Vec<PathBuf>,
+    /// Explain each CRC change by the type change behind it (trees with debug info on both sides)
+    #[arg(long)]
+    pub explain: bool,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print each phase with its time on stderr
+    #[arg(long)]
+    pub verbose: bool,
+}
 
-pub fn run(_args: &Args, _out: &mut dyn Write) -> Result<i32> {
-    Err(Error::Usage("not available yet".into()))
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
+    let t0 = Instant::now();
+    let rules = IgnoreRules::load(&args.ignore)?;
+    let old = Source::resolve(&args.old, args.vmlinux1.as_deref())?;
+    let new = Source::resolve(&args.new, args.vmlinux2.as_deref())?;
+    let trees = match (&old, &new) {
+        (Source::Tree(a), Source::Tree(b)) => Some((a.clone(), b.clone())),
+        _ => None,
+    };
+    if args.explain && trees.is_none() {
+        return Err(Error::Usage(
+            "--explain needs kernel trees (with debug info) on both sides, not Module.symvers"
+                .into(),
+        ));
+    }
+    let progress = crate::cli::stderr_is_terminal() && !args.verbose;
+    let (a, b) = rayon::join(|| old.read_symbols(progress), || new.read_symbols(false));
+    let (a, b) = (a?, b?);
+    if args.verbose {
+        eprintln!(
+            "kmi: read {} + {} exports in {:.2?}",
+            a.len(),
+            b.len(),
+            t0.elapsed()
+        );
+    }
+
+    let mut changes = check::compare(&a, &b);
+    let used = check::apply_ignores(&mut changes, &rules);
+
+    let explanations = match trees {
+        Some((ta, tb)) if args.explain => {
+            let t1 = Instant::now();
+            let names: Vec<String> = changes
+                .iter()
+                .filter(|c| c.kind == ChangeKind::CrcChanged)
+                .map(|c| c.symbol.clone())
+                .collect();
+            let e = explain_trees(&ta, &tb, &names, progress)?;
+            if args.verbose {
+                eprintln!(
+                    "kmi: explained {} CRC changes in {:.2?}",
+                    names.len(),
+                    t1.elapsed()
+                );
+            }
+            Some(e)
+        }
+        _ => None,
+    };
+
+    for (rule, n) in rules.rules.iter().zip(&used) {
+        if *n == 0 {
+            eprintln!(
+                "kmi: warning: {}: ignore rule '{}' matched no change",
+                rule.origin(),
+                rule.text()
+            );
+        }
+    }
+    let (la, lb) = (old.label(), new.label());
+    let report = AbiReport {
+        old: (&la, old.kind(), a.len()),
+        new: (&lb, new.kind(), b.len()),
+        changes: &changes,
+        rules: &rules,
+        used: &used,
+        explanations: explanations.as_ref(),
+    };
+    match args.format {
+        Format::Text => write_text(&report, out),
+        Format::Json => write_json(&report, out),
+    }
+    .map_err(|e| Error::input("<stdout>", e))?;
+    Ok(check::exit_status(&changes))
+}
+
+/// Read both trees again, this time with DWARF but only for `names`, and
+/// compare their types.
+fn explain_trees(
+    a: &KernelInput,
+    b: &KernelInput,
+    names: &[String],
+    progress: bool,
+) -> Result<Explained> {
+    if names.is_empty() {
+        return Ok(Default::default());
+    }
+    let opts = ReadOptions {
+        whitelist: Some(names.iter().cloned().collect::<FxHashSet<String>>()),
+        symbols_only: false,
+        progress,
+    };
+    let (ra, rb) = rayon::join(|| read_kernel(a, &opts), || read_kernel(b, &opts));
+    let (ga, _) = ra?;
+    let (gb, _) = rb?;
+    Ok(explain(&ga, &gb, names, false))
 }

@@ -1,0 +1,292 @@
+//! Ignore files: the changes a team has reviewed and accepted.
+//!
+//! ```text
+//! # accepted in review #123
+//! symbol kmi_a_*
+//! module crc-ccitt
+//! ```
+//!
+//! One rule a line, `symbol GLOB` or `module GLOB`; `#` starts a comment
+//! (whole line or after the glob). Globs have `*`, `?` and `[...]` classes
+//! (`[!...]` or `[^...]` negated, `a-z` ranges). Module globs are compared
+//! with the normalised module name (`crc-ccitt` and `crc_ccitt` are the same
+//! module), as kbuild names modules.
+
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Symbol,
+    Module,
+}
+
+impl Target {
+    pub fn word(self) -> &'static str {
+        match self {
+            Target::Symbol => "symbol",
+            Target::Module => "module",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub target: Target,
+    pub glob: String,
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+impl Rule {
+    /// "FILE:LINE", how reports point at a rule.
+    pub fn origin(&self) -> String {
+        format!("{}:{}", self.file.display(), self.line)
+    }
+
+    /// The rule as written ("symbol kmi_a_*").
+    pub fn text(&self) -> String {
+        format!("{} {}", self.target.word(), self.glob)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IgnoreRules {
+    pub rules: Vec<Rule>,
+}
+
+impl IgnoreRules {
+    pub fn load(paths: &[PathBuf]) -> Result<IgnoreRules> {
+        let mut rules = Vec::new();
+        for p in paths {
+            let data = crate::read::file::load(p)?;
+            let text = std::str::from_utf8(&data)
+                .map_err(|_| Error::input(p, "not a text file (invalid UTF-8)"))?;
+            rules.extend(parse(text, p)?);
+        }
+        Ok(IgnoreRules { rules })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The first rule matching a change of `symbol` in `modules` (the module
+    /// on either side), as an index into `rules`.
+    pub fn find(&self, symbol: &str, modules: &[&str]) -> Option<usize> {
+        self.rules.iter().position(|r| match r.target {
+            Target::Symbol => glob_match(&r.glob, symbol),
+            Target::Module => {
+                let g = r.glob.replace('-', "_");
+                modules.iter().any(|m| glob_match(&g, m))
+            }
+        })
+    }
+}
+
+pub fn parse(text: &str, path: &Path) -> Result<Vec<Rule>> {
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        let (Some(kind), glob, extra) = (words.next(), words.next(), words.next()) else {
+            continue;
+        };
+        let target = match kind {
+            "symbol" => Target::Symbol,
+            "module" => Target::Module,
+            other => {
+                return Err(Error::syntax(
+                    path,
+                    i + 1,
+                    format!("unknown rule '{other}' (expected 'symbol GLOB' or 'module GLOB')"),
+                ));
+            }
+        };
+        let Some(glob) = glob else {
+            return Err(Error::syntax(path, i + 1, format!("'{kind}' needs a glob")));
+        };
+        if let Some(x) = extra {
+            return Err(Error::syntax(
+                path,
+                i + 1,
+                format!("unexpected '{x}' after the glob (one rule a line)"),
+            ));
+        }
+        check_glob(glob).map_err(|m| Error::syntax(path, i + 1, m))?;
+        out.push(Rule {
+            target,
+            glob: glob.to_string(),
+            file: path.to_path_buf(),
+            line: i + 1,
+        });
+    }
+    Ok(out)
+}
+
+fn check_glob(g: &str) -> std::result::Result<(), String> {
+    let chars: Vec<char> = g.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '[' {
+            match class_end(&chars, i) {
+                Some(end) => i = end,
+                None => return Err(format!("unterminated '[' in glob '{g}'")),
+            }
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Index of the `]` closing the class that opens at `start`. A `]` right
+/// after `[` (or `[!`) is a member, as in fnmatch.
+fn class_end(p: &[char], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    if matches!(p.get(i), Some('!' | '^')) {
+        i += 1;
+    }
+    if p.get(i) == Some(&']') {
+        i += 1;
+    }
+    while i < p.len() {
+        if p[i] == ']' {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+fn class_matches(p: &[char], start: usize, end: usize, c: char) -> bool {
+    let mut i = start + 1;
+    let negated = matches!(p.get(i), Some('!' | '^'));
+    if negated {
+        i += 1;
+    }
+    let mut hit = false;
+    while i < end {
+        if i + 2 < end && p[i + 1] == '-' {
+            if p[i] <= c && c <= p[i + 2] {
+                hit = true;
+            }
+            i += 3;
+        } else {
+            if p[i] == c {
+                hit = true;
+            }
+            i += 1;
+        }
+    }
+    hit != negated
+}
+
+/// Shell-style glob match of the whole string. Backtracks only to the last
+/// `*`, which keeps it linear-ish and free of recursion on hostile globs.
+pub fn glob_match(glob: &str, s: &str) -> bool {
+    let p: Vec<char> = glob.chars().collect();
+    let t: Vec<char> = s.chars().collect();
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        let step = match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ti));
+                pi += 1;
+                continue;
+            }
+            Some('?') => Some(pi + 1),
+            Some('[') => match class_end(&p, pi) {
+                Some(end) if class_matches(&p, pi, end, t[ti]) => Some(end + 1),
+                Some(_) => None,
+                // Validated at load; a stray '[' matches itself otherwise.
+                None => (t[ti] == '[').then_some(pi + 1),
+            },
+            Some(&c) => (c == t[ti]).then_some(pi + 1),
+            None => None,
+        };
+        match step {
+            Some(next) => {
+                pi = next;
+                ti += 1;
+            }
+            None => match star {
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        for (g, s, m) in [
+            ("kmi_a_*", "kmi_a_open", true),
+            ("kmi_a_*", "kmi_b_open", false),
+            ("*", "", true),
+            ("*", "anything", true),
+            ("match_?ex", "match_hex", true),
+            ("match_?ex", "match_hx", false),
+            ("a*b*c", "aXXbYYc", true),
+            ("a*b*c", "aXXbYY", false),
+            ("[km]mi_*", "kmi_a", true),
+            ("[!k]mi_*", "kmi_a", false),
+            ("[^k]mi_*", "xmi_a", true),
+            ("kmi_[a-c]_x", "kmi_b_x", true),
+            ("kmi_[a-c]_x", "kmi_d_x", false),
+            ("[]]", "]", true),
+            ("exact", "exact", true),
+            ("exact", "exactly", false),
+            ("*ly", "exactly", true),
+        ] {
+            assert_eq!(glob_match(g, s), m, "{g} ~ {s}");
+        }
+        // Many stars against a long non-match stay fast.
+        let g = "*a*a*a*a*a*a*a*a*b";
+        let s = "a".repeat(200);
+        assert!(!glob_match(g, &s));
+    }
+
+    #[test]
+    fn parse_rules() {
+        let r = parse(
+            "# header\n\nsymbol kmi_a_*   # accepted\n  module crc-ccitt\n",
+            Path::new("ign"),
+        )
+        .unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].target, Target::Symbol);
+        assert_eq!(r[0].line, 3);
+        assert_eq!(r[1].origin(), "ign:4");
+        assert_eq!(r[1].text(), "module crc-ccitt");
+        let rules = IgnoreRules { rules: r };
+        assert_eq!(rules.find("kmi_a_open", &["kmi_a"]), Some(0));
+        assert_eq!(rules.find("crc_ccitt", &["vmlinux", "crc_ccitt"]), Some(1));
+        assert_eq!(rules.find("other", &["vmlinux"]), None);
+    }
+
+    #[test]
+    fn bad_rules() {
+        for (text, msg) in [
+            ("symbol\n", "ign:1: 'symbol' needs a glob"),
+            ("sym foo\n", "ign:1: unknown rule 'sym'"),
+            ("\nsymbol a b\n", "ign:2: unexpected 'b'"),
+            ("module [abc\n", "ign:1: unterminated '['"),
+        ] {
+            let e = parse(text, Path::new("ign")).unwrap_err().to_string();
+            assert!(e.contains(msg), "{e}");
+        }
+    }
+}

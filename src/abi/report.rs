@@ -1,0 +1,324 @@
+//! abi-check reports: text for people, JSON (`kmi-abi-check/1`) for CI.
+
+use super::check::{Change, ChangeKind, exit_status};
+use super::explain::{Explained, Explanation, TypeChange};
+use super::ignore::IgnoreRules;
+use super::side::SourceKind;
+use crate::graph::Symbol;
+use serde::Serialize;
+use std::io::{self, Write};
+
+pub const SCHEMA: &str = "kmi-abi-check/1";
+
+/// Everything a report shows.
+pub struct AbiReport<'a> {
+    pub old: (&'a str, SourceKind, usize),
+    pub new: (&'a str, SourceKind, usize),
+    pub changes: &'a [Change],
+    pub rules: &'a IgnoreRules,
+    /// Per rule, how many changes it matched.
+    pub used: &'a [usize],
+    /// `--explain`: per CRC-changed symbol, and the changed types.
+    pub explanations: Option<&'a Explained>,
+}
+
+fn crc(c: Option<u32>) -> String {
+    c.map(|c| format!("{c:#010x}"))
+        .unwrap_or_else(|| "none".into())
+}
+
+fn export(s: &Symbol) -> &'static str {
+    if s.gpl {
+        "EXPORT_SYMBOL_GPL"
+    } else {
+        "EXPORT_SYMBOL"
+    }
+}
+
+fn ns(s: &str) -> String {
+    if s.is_empty() {
+        "(none)".into()
+    } else {
+        format!("'{s}'")
+    }
+}
+
+/// The one line describing a change, after the symbol name.
+fn describe(c: &Change) -> String {
+    match (c.kind, &c.old, &c.new) {
+        (ChangeKind::Removed, Some(o), _) => {
+            format!("[{}] {} {}", o.module, export(o), crc(o.crc))
+        }
+        (ChangeKind::Added, _, Some(n)) => {
+            format!("[{}] {} {}", n.module, export(n), crc(n.crc))
+        }
+        (ChangeKind::CrcChanged, Some(o), Some(n)) => {
+            format!("[{}] {} -> {}", n.module, crc(o.crc), crc(n.crc))
+        }
+        (ChangeKind::NowGpl | ChangeKind::NoLongerGpl, Some(o), Some(n)) => {
+            format!("[{}] {} -> {}", n.module, export(o), export(n))
+        }
+        (ChangeKind::NamespaceChanged, Some(o), Some(n)) => {
+            format!(
+                "[{}] {} -> {}",
+                n.module,
+                ns(&o.namespace),
+                ns(&n.namespace)
+            )
+        }
+        (ChangeKind::Moved, Some(o), Some(n)) => format!("{} -> {}", o.module, n.module),
+        _ => String::new(),
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Nothing at all when there is no change; otherwise one section per kind
+/// with one line per change, then a summary line.
+pub fn write_text(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
+    if r.changes.is_empty() {
+        return Ok(());
+    }
+    for kind in ChangeKind::ALL {
+        let list: Vec<&Change> = r.changes.iter().filter(|c| c.kind == kind).collect();
+        if list.is_empty() {
+            continue;
+        }
+        let ignored = list.iter().filter(|c| !c.counts()).count();
+        let mut head = format!(
+            "{} ({}, {}",
+            kind.title(),
+            list.len(),
+            if kind.breaking() {
+                "breaking"
+            } else {
+                "compatible"
+            }
+        );
+        if ignored > 0 {
+            head += &format!(", {ignored} ignored");
+        }
+        writeln!(w, "{head}):")?;
+        for c in list {
+            let mut line = format!("  {} {}", c.symbol, describe(c));
+            if let Some(i) = c.ignored_by {
+                let rule = &r.rules.rules[i];
+                line += &format!("  [ignored by {}: {}]", rule.origin(), rule.text());
+            }
+            writeln!(w, "{line}")?;
+            if kind == ChangeKind::CrcChanged
+                && let Some(e) = r.explanations.and_then(|m| m.symbols.get(&c.symbol))
+            {
+                for l in e.lines() {
+                    writeln!(w, "    {l}")?;
+                }
+            }
+        }
+        writeln!(w)?;
+    }
+    if let Some(e) = r.explanations {
+        write_type_table(&e.types, w)?;
+    }
+    writeln!(w, "{}", summary_line(r.changes))
+}
+
+/// Each changed type named by an explanation, once, with what changed.
+pub fn write_type_table(types: &[TypeChange], w: &mut dyn Write) -> io::Result<()> {
+    if types.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "Changed types behind the CRC changes ({}):", types.len())?;
+    for t in types {
+        writeln!(w, "  {}:", t.name)?;
+        for d in &t.details {
+            writeln!(w, "    {d}")?;
+        }
+    }
+    writeln!(w)
+}
+
+fn summary_line(changes: &[Change]) -> String {
+    let count = |k: ChangeKind| changes.iter().filter(|c| c.kind == k && c.counts()).count();
+    let part = |breaking: bool| -> (usize, String) {
+        let items: Vec<String> = ChangeKind::ALL
+            .iter()
+            .filter(|k| k.breaking() == breaking && count(**k) > 0)
+            .map(|k| format!("{} {}", count(*k), k.short()))
+            .collect();
+        let n = ChangeKind::ALL
+            .iter()
+            .filter(|k| k.breaking() == breaking)
+            .map(|k| count(*k))
+            .sum();
+        (n, items.join(", "))
+    };
+    let (nb, b) = part(true);
+    let (nc, c) = part(false);
+    let ignored = changes.iter().filter(|c| !c.counts()).count();
+    let mut s = format!(
+        "Summary: {}: {nb} breaking",
+        plural(changes.len(), "change", "changes")
+    );
+    if nb > 0 {
+        s += &format!(" ({b})");
+    }
+    s += &format!(", {nc} compatible");
+    if nc > 0 {
+        s += &format!(" ({c})");
+    }
+    s += &format!(", {ignored} ignored");
+    s
+}
+
+/// JSON documents are built from structs, not maps, so that fields come
+/// out in the documented order (`schema` first) rather than sorted.
+#[derive(Serialize)]
+struct SymbolDoc<'a> {
+    module: &'a str,
+    crc: Option<String>,
+    export: &'static str,
+    namespace: &'a str,
+}
+
+fn sym_doc(s: &Option<Symbol>) -> Option<SymbolDoc<'_>> {
+    s.as_ref().map(|s| SymbolDoc {
+        module: &s.module,
+        crc: s.crc.map(|c| format!("{c:#010x}")),
+        export: export(s),
+        namespace: &s.namespace,
+    })
+}
+
+#[derive(Serialize)]
+struct RuleDoc {
+    file: String,
+    line: usize,
+    rule: String,
+}
+
+fn rule_doc(rules: &IgnoreRules, i: usize) -> RuleDoc {
+    let r = &rules.rules[i];
+    RuleDoc {
+        file: r.file.display().to_string(),
+        line: r.line,
+        rule: r.text(),
+    }
+}
+
+#[derive(Serialize)]
+struct ChangeDoc<'a> {
+    symbol: &'a str,
+    change: &'static str,
+    breaking: bool,
+    module: &'a str,
+    old: Option<SymbolDoc<'a>>,
+    new: Option<SymbolDoc<'a>>,
+    ignored: bool,
+    ignored_by: Option<RuleDoc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<&'a Explanation>,
+}
+
+#[derive(Serialize)]
+struct SideDoc<'a> {
+    path: &'a str,
+    kind: SourceKind,
+    symbols: usize,
+}
+
+#[derive(Serialize)]
+struct SummaryDoc {
+    removed: usize,
+    crc_changed: usize,
+    now_gpl: usize,
+    namespace_changed: usize,
+    no_longer_gpl: usize,
+    added: usize,
+    moved: usize,
+    breaking: usize,
+    compatible: usize,
+    ignored: usize,
+}
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    schema: &'static str,
+    old: SideDoc<'a>,
+    new: SideDoc<'a>,
+    changes: Vec<ChangeDoc<'a>>,
+    summary: SummaryDoc,
+    unused_ignore_rules: Vec<RuleDoc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed_types: Option<&'a [TypeChange]>,
+    exit_status: i32,
+}
+
+fn side_doc<'a>(s: &(&'a str, SourceKind, usize)) -> SideDoc<'a> {
+    SideDoc {
+        path: s.0,
+        kind: s.1,
+        symbols: s.2,
+    }
+}
+
+pub fn write_json(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let changes = r
+        .changes
+        .iter()
+        .map(|c| ChangeDoc {
+            symbol: &c.symbol,
+            change: c.kind.key(),
+            breaking: c.kind.breaking(),
+            module: c.module(),
+            old: sym_doc(&c.old),
+            new: sym_doc(&c.new),
+            ignored: c.ignored_by.is_some(),
+            ignored_by: c.ignored_by.map(|i| rule_doc(r.rules, i)),
+            explanation: if c.kind == ChangeKind::CrcChanged {
+                r.explanations.and_then(|m| m.symbols.get(&c.symbol))
+            } else {
+                None
+            },
+        })
+        .collect();
+    let count = |k: ChangeKind| {
+        r.changes
+            .iter()
+            .filter(|c| c.kind == k && c.counts())
+            .count()
+    };
+    let counted = |breaking: bool| {
+        r.changes
+            .iter()
+            .filter(|c| c.counts() && c.kind.breaking() == breaking)
+            .count()
+    };
+    let doc = Doc {
+        schema: SCHEMA,
+        old: side_doc(&r.old),
+        new: side_doc(&r.new),
+        changes,
+        summary: SummaryDoc {
+            removed: count(ChangeKind::Removed),
+            crc_changed: count(ChangeKind::CrcChanged),
+            now_gpl: count(ChangeKind::NowGpl),
+            namespace_changed: count(ChangeKind::NamespaceChanged),
+            no_longer_gpl: count(ChangeKind::NoLongerGpl),
+            added: count(ChangeKind::Added),
+            moved: count(ChangeKind::Moved),
+            breaking: counted(true),
+            compatible: counted(false),
+            ignored: r.changes.iter().filter(|c| !c.counts()).count(),
+        },
+        unused_ignore_rules: (0..r.rules.rules.len())
+            .filter(|&i| r.used.get(i) == Some(&0))
+            .map(|i| rule_doc(r.rules, i))
+            .collect(),
+        changed_types: r.explanations.map(|e| e.types.as_slice()),
+        exit_status: exit_status(r.changes),
+    };
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}
