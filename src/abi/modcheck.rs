@@ -550,7 +550,8 @@ fn module_view(path: &Path, module: &str, names: &[String]) -> Result<crate::gra
     } else {
         crate::graph::Graph::new()
     };
-    Ok(crate::read::dwarf::merge_graphs(vec![(g, syms)]))
+    let keys = crate::read::dwarf::graph_keys(&g);
+    Ok(crate::read::dwarf::merge_graphs(vec![(g, keys, syms)]))
 }
 
 /// Kernel-side facts for reports.
