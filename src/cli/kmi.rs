@@ -21,7 +21,13 @@ not load, or a symbol-list violation), 12 breaking change."
 )]
 pub struct Args {
     /// Worker threads (0: one per core)
-    #[arg(long, short = 'j', default_value_t = 0, value_name = "N", global = true)]
+    #[arg(
+        long,
+        short = 'j',
+        default_value_t = 0,
+        value_name = "N",
+        global = true
+    )]
     pub threads: usize,
     #[command(subcommand)]
     pub command: Command,

@@ -1,9 +1,10 @@
 //! `kmidiff`: libabigail's command line, our engine.
 
 use crate::compare::{NoFilter, TypeFilter, compare_kernels};
+use crate::dump::Kernel;
 use crate::error::{Error, Result};
 use crate::filter::{apply::SuppressionFilter, suppr::Suppressions, whitelist};
-use crate::read::kernel::{KernelInput, ReadOptions, ReadReport, read_kernel};
+use crate::read::kernel::{ReadOptions, ReadReport};
 use crate::report::{self, Options, Units};
 use clap::Parser;
 use std::io::Write;
@@ -22,9 +23,10 @@ Exit status: 0 no change, 1 error, 2 usage error, 4 ABI change, 12 (4|8) incompa
     disable_version_flag = true
 )]
 pub struct Args {
-    /// Directory of the first kernel's modules (searched recursively for *.ko[.xz|.zst|.gz])
+    /// Directory of the first kernel's modules (searched recursively for
+    /// *.ko[.xz|.zst|.gz]), or a kmi dump (baseline) of the whole first kernel
     pub first_modules_dir: PathBuf,
-    /// Directory of the second kernel's modules
+    /// Directory of the second kernel's modules, or a kmi dump of it
     pub second_modules_dir: PathBuf,
     /// vmlinux of the first kernel
     #[arg(long = "vmlinux1", visible_alias = "l1", value_name = "PATH")]
@@ -83,7 +85,7 @@ pub enum Format {
     Json,
 }
 
-fn verbose_read(side: &str, r: &ReadReport) {
+pub(crate) fn verbose_read(side: &str, r: &ReadReport) {
     let d = &r.dwarf;
     eprintln!(
         "kmidiff: {side}: read {} binaries, {} exports in {:.2?} (merge {:.2?})",
@@ -120,11 +122,18 @@ fn verbose_read(side: &str, r: &ReadReport) {
 /// Run with parsed arguments, writing the report to `out`. Returns the exit status.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
-    for dir in [&args.first_modules_dir, &args.second_modules_dir] {
-        if !dir.is_dir() {
-            return Err(Error::input(dir, "no such directory"));
-        }
-    }
+    let a_in = Kernel::from_arg(
+        &args.first_modules_dir,
+        args.vmlinux1.as_deref(),
+        &args.debug_info_dir1,
+        "--vmlinux1",
+    )?;
+    let b_in = Kernel::from_arg(
+        &args.second_modules_dir,
+        args.vmlinux2.as_deref(),
+        &args.debug_info_dir2,
+        "--vmlinux2",
+    )?;
     let whitelist = if args.whitelist.is_empty() {
         None
     } else {
@@ -139,22 +148,20 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         symbols_only: false,
         progress: crate::cli::stderr_is_terminal() && !args.verbose,
     };
-    let a_in = KernelInput {
-        vmlinux: args.vmlinux1.clone(),
-        modules_dir: Some(args.first_modules_dir.clone()),
-        debug_dirs: args.debug_info_dir1.clone(),
-    };
-    let b_in = KernelInput {
-        vmlinux: args.vmlinux2.clone(),
-        modules_dir: Some(args.second_modules_dir.clone()),
-        debug_dirs: args.debug_info_dir2.clone(),
-    };
-    let (ra, rb) = rayon::join(|| read_kernel(&a_in, &opts), || read_kernel(&b_in, &opts));
+    let (ra, rb) = rayon::join(|| a_in.read(&opts), || b_in.read(&opts));
     let (ga, rep_a) = ra?;
     let (gb, rep_b) = rb?;
     if args.verbose {
-        verbose_read("first", &rep_a);
-        verbose_read("second", &rep_b);
+        for (side, g, rep) in [("first", &ga, rep_a), ("second", &gb, rep_b)] {
+            match rep {
+                Some(r) => verbose_read(side, &r),
+                None => eprintln!(
+                    "kmidiff: {side}: kmi dump: {} exports, {} types",
+                    g.symbols.len(),
+                    g.nodes.len()
+                ),
+            }
+        }
         eprintln!("kmidiff: reading both sides took {:.2?}", t0.elapsed());
     }
 
