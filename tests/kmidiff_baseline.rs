@@ -306,3 +306,68 @@ fn bad_allow_files_name_file_and_line() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("no/such.allow"), "{}", r.stderr);
 }
+
+#[test]
+fn json_schema_2_has_every_change_with_its_path() {
+    let r = tree_vs_tree(&["--format", "json", "--json-schema", "2"]);
+    assert_eq!(r.code, 12, "{}", r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["schema"], "kmidiff-report/2");
+    assert_eq!(doc["summary"]["changed_functions"], 17);
+    let changed = doc["changed"].as_array().unwrap();
+    let get = |name: &str| {
+        changed
+            .iter()
+            .find(|c| c["symbol"]["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    // Schema 1 has nothing on these; schema 2 says what and where.
+    let count = get("kmi_a_get_count");
+    assert_eq!(
+        count["type_changes"][0]["path"],
+        serde_json::json!(["return"])
+    );
+    assert_eq!(count["type_changes"][0]["kind"], "type_replaced");
+    assert_eq!(
+        count["old_symbol"]["declaration"],
+        "int kmi_a_get_count(void)"
+    );
+    assert_eq!(
+        count["symbol"]["declaration"],
+        "long int kmi_a_get_count(void)"
+    );
+    assert_eq!(count["symbol_changes"][0]["old"], "0x512c340a");
+    let run_ = get("kmi_a_run");
+    assert_eq!(run_["type_changes"][0]["type"], "struct kmi_buffer");
+    let types = doc["changed_types"].as_array().unwrap();
+    let buffer = types
+        .iter()
+        .find(|t| t["type"] == "struct kmi_buffer")
+        .unwrap();
+    assert_eq!(
+        buffer["changes"][0]["path"],
+        serde_json::json!(["member size"])
+    );
+    assert_eq!(buffer["location"], "kmi_a.h");
+    // Every type a change points at is described in changed_types.
+    for c in changed {
+        for t in c["type_changes"].as_array().unwrap() {
+            if t["kind"] == "type_changed" {
+                assert!(types.iter().any(|x| x["type"] == t["type"]), "{t}");
+            }
+        }
+    }
+    // From baselines, the same bytes.
+    let (v1, v2) = fixture_dumps();
+    let d = run(
+        "kmidiff",
+        &["--format", "json", "--json-schema", "2", s(v1), s(v2)],
+    );
+    assert_eq!(d.stdout, r.stdout);
+    insta::assert_snapshot!("v1_v2_json_schema_2", r.stdout);
+    assert_eq!(
+        tree_vs_tree(&["--format", "json", "--json-schema", "3"]).code,
+        2
+    );
+}

@@ -75,6 +75,11 @@ pub struct Args {
     /// Report format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// JSON schema version: 1 (kmidiff-report/1, the default) or 2
+    /// (kmidiff-report/2: every change with its path, old and new symbols)
+    #[arg(long = "json-schema", value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub json_schema: u8,
     /// Worker threads (0: one per core)
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     pub threads: usize,
@@ -92,23 +97,24 @@ pub enum Format {
     Json,
 }
 
+/// `side` prefixes every line ("kmidiff: first", "kmi: dump").
 pub(crate) fn verbose_read(side: &str, r: &ReadReport) {
     let d = &r.dwarf;
     eprintln!(
-        "kmidiff: {side}: read {} binaries, {} exports in {:.2?} (merge {:.2?})",
+        "{side}: read {} binaries, {} exports in {:.2?} (merge {:.2?})",
         r.binaries, r.exports, r.read_time, r.merge_time
     );
     eprintln!(
-        "kmidiff: {side}: {} units, {} top-level DIEs, {} type DIEs, {} types before dedup, {} after",
+        "{side}: {} units, {} top-level DIEs, {} type DIEs, {} types before dedup, {} after",
         d.units, d.top_level_dies, d.type_dies, d.types_before_dedup, d.types_after_dedup
     );
     eprintln!(
-        "kmidiff: {side}: {} exports typed from a definition, {} from a declaration",
+        "{side}: {} exports typed from a definition, {} from a declaration",
         d.exports_with_type - d.exports_from_declaration,
         d.exports_from_declaration
     );
     eprintln!(
-        "kmidiff: {side}: skipped: {} unspecified types (void), {} global register variables, {} untyped variables, {} nameless DIEs, {} unknown DIE tags, {} unresolved references, {} unsupported relocations",
+        "{side}: skipped: {} unspecified types (void), {} global register variables, {} untyped variables, {} nameless DIEs, {} unknown DIE tags, {} unresolved references, {} unsupported relocations",
         d.unspecified_types,
         d.register_variables,
         d.untyped_variables,
@@ -119,7 +125,7 @@ pub(crate) fn verbose_read(side: &str, r: &ReadReport) {
     );
     if !r.binaries_without_debug_info.is_empty() {
         eprintln!(
-            "kmidiff: {side}: {} binaries with exports but no debug info (symbol-level comparison only), e.g. {}",
+            "{side}: {} binaries with exports but no debug info (symbol-level comparison only), e.g. {}",
             r.binaries_without_debug_info.len(),
             r.binaries_without_debug_info[0]
         );
@@ -166,7 +172,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     if args.verbose {
         for (side, g, rep) in [("first", &ga, rep_a), ("second", &gb, rep_b)] {
             match rep {
-                Some(r) => verbose_read(side, &r),
+                Some(r) => verbose_read(&format!("kmidiff: {side}"), &r),
                 None => eprintln!(
                     "kmidiff: {side}: kmi dump: {} exports, {} types",
                     g.symbols.len(),
@@ -208,11 +214,18 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
             let notes = approval_notes(&cmp, l, v);
             report::text::write_with_notes(&cmp, &analysis, &ropts, args.full, &notes, out)
         }
-        (Format::Json, Some(l), Some(v)) => {
-            report::json::write_with(&cmp, &analysis, Some(&approval_json(l, v, args)), out)
-        }
         (Format::Text, ..) => report::text::write(&cmp, &analysis, &ropts, args.full, out),
-        (Format::Json, ..) => report::json::write(&cmp, &analysis, out),
+        (Format::Json, ..) => {
+            let extra = match (&allow, &verdict) {
+                (Some(l), Some(v)) => Some(approval_json(l, v, args)),
+                _ => None,
+            };
+            if args.json_schema == 2 {
+                report::json::write_v2(&cmp, &analysis, extra.as_ref(), out)
+            } else {
+                report::json::write_with(&cmp, &analysis, extra.as_ref(), out)
+            }
+        }
     };
     res.map_err(|e| Error::input("<stdout>", e))?;
     if let (Some(l), Some(v)) = (&allow, &verdict) {

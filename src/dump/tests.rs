@@ -396,9 +396,3 @@ fn restrict_keeps_listed_symbols_and_their_types() {
         2
     );
 }
-
-#[test]
-#[ignore]
-fn show_sample() {
-    println!("{}", String::from_utf8(dump(&sample(false))).unwrap());
-}

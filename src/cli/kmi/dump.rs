@@ -73,7 +73,7 @@ pub(crate) fn read_kernel_arg(
     };
     let (g, report) = k.read(&opts)?;
     if verbose && let Some(r) = report {
-        crate::cli::kmidiff::verbose_read("kernel", &r);
+        crate::cli::kmidiff::verbose_read("kmi: dump", &r);
     }
     Ok(g)
 }
