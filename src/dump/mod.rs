@@ -2,13 +2,14 @@
 //! reach, in a line-oriented text format of our own (`kmi-dump 1`), so that a
 //! baseline can be committed, reviewed with `git diff`, and compared against
 //! a new build without reading DWARF again. The format is specified in
-//! `docs/baselines.md`; in short:
+//! `docs/baselines.md`; in short (ids shortened):
 //!
 //! ```text
 //! kmi-dump 1
-//! # 2 symbols, 3 types
-//! sym kmi_a_open function 5d1c... kmi_a crc=0xb0e54933 size=18 at=kmi_a.c:121 # kmi_handle_t kmi_a_open(struct kmi_device *)
-//! 1f0e... struct kmi_device 384 at=kmi_a.h { name:9a3b...@0 id:...@128 }
+//! # 4364 symbols, 8958 types
+//! sym kmi_a_open function 7a82... kmi_a crc=0x925f4cb4 size=4 at=kmi_a.c:121 # kmi_handle_t kmi_a_open(struct kmi_device *)
+//! e143... struct kmi_device 448 at=kmi_a.h { name:1cf1...@0 id:82e2...@128 ... }
+//! 9c91... pointer e143... 64 # struct kmi_device *
 //! ```
 //!
 //! Type ids are derived from content (the dedup key of

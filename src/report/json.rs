@@ -52,7 +52,7 @@ fn add_key(mut objects: Vec<Value>, key: &str, values: &[Value]) -> Vec<Value> {
     objects
 }
 
-/// [`write`], with the additions of `extra`.
+/// Like `write`, with the additions of `extra`.
 pub fn write_with(
     c: &Comparison<'_>,
     a: &Analysis,

@@ -361,7 +361,7 @@ pub fn write(
     write_with_notes(c, a, opts, full, &Notes::default(), w)
 }
 
-/// [`write`], with `notes` added.
+/// Like `write`, with `notes` added.
 pub fn write_with_notes(
     c: &Comparison<'_>,
     a: &Analysis,
