@@ -97,24 +97,23 @@ pub enum Format {
     Json,
 }
 
-/// `side` prefixes every line ("kmidiff: first", "kmi: dump").
-pub(crate) fn verbose_read(side: &str, r: &ReadReport) {
+fn verbose_read(side: &str, r: &ReadReport) {
     let d = &r.dwarf;
     eprintln!(
-        "{side}: read {} binaries, {} exports in {:.2?} (merge {:.2?})",
+        "kmidiff: {side}: read {} binaries, {} exports in {:.2?} (merge {:.2?})",
         r.binaries, r.exports, r.read_time, r.merge_time
     );
     eprintln!(
-        "{side}: {} units, {} top-level DIEs, {} type DIEs, {} types before dedup, {} after",
+        "kmidiff: {side}: {} units, {} top-level DIEs, {} type DIEs, {} types before dedup, {} after",
         d.units, d.top_level_dies, d.type_dies, d.types_before_dedup, d.types_after_dedup
     );
     eprintln!(
-        "{side}: {} exports typed from a definition, {} from a declaration",
+        "kmidiff: {side}: {} exports typed from a definition, {} from a declaration",
         d.exports_with_type - d.exports_from_declaration,
         d.exports_from_declaration
     );
     eprintln!(
-        "{side}: skipped: {} unspecified types (void), {} global register variables, {} untyped variables, {} nameless DIEs, {} unknown DIE tags, {} unresolved references, {} unsupported relocations",
+        "kmidiff: {side}: skipped: {} unspecified types (void), {} global register variables, {} untyped variables, {} nameless DIEs, {} unknown DIE tags, {} unresolved references, {} unsupported relocations",
         d.unspecified_types,
         d.register_variables,
         d.untyped_variables,
@@ -125,7 +124,7 @@ pub(crate) fn verbose_read(side: &str, r: &ReadReport) {
     );
     if !r.binaries_without_debug_info.is_empty() {
         eprintln!(
-            "{side}: {} binaries with exports but no debug info (symbol-level comparison only), e.g. {}",
+            "kmidiff: {side}: {} binaries with exports but no debug info (symbol-level comparison only), e.g. {}",
             r.binaries_without_debug_info.len(),
             r.binaries_without_debug_info[0]
         );
@@ -172,7 +171,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     if args.verbose {
         for (side, g, rep) in [("first", &ga, rep_a), ("second", &gb, rep_b)] {
             match rep {
-                Some(r) => verbose_read(&format!("kmidiff: {side}"), &r),
+                Some(r) => verbose_read(side, &r),
                 None => eprintln!(
                     "kmidiff: {side}: kmi dump: {} exports, {} types",
                     g.symbols.len(),

@@ -28,7 +28,6 @@ pub use write::write;
 
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Node, Symbol, TypeId};
-use crate::read::dwarf::merge::children;
 use crate::read::file;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::Path;
@@ -213,7 +212,10 @@ pub fn restrict(g: &Graph, keep: &FxHashSet<String>) -> Graph {
         .cloned()
         .collect();
     let mut live = vec![false; g.nodes.len()];
-    live[0] = true;
+    // `void` stays node 0, as every graph has it.
+    if let Some(v) = live.first_mut() {
+        *v = true;
+    }
     for t in reachable(g, &symbols, None) {
         live[t.index()] = true;
     }
@@ -244,8 +246,9 @@ pub fn restrict(g: &Graph, keep: &FxHashSet<String>) -> Graph {
     out
 }
 
-/// The `k`th child of `n`, in the order of [`children`].
-fn nth_child(n: &Node, k: usize) -> Option<TypeId> {
+/// The `k`th type edge of `n`, in the order the dump writes them: target,
+/// members, element, return type then parameters.
+pub(crate) fn nth_child(n: &Node, k: usize) -> Option<TypeId> {
     match n {
         Node::Void | Node::Base { .. } | Node::Enum { .. } => None,
         Node::Pointer { target, .. }
@@ -258,6 +261,12 @@ fn nth_child(n: &Node, k: usize) -> Option<TypeId> {
             _ => params.get(k - 1).map(|p| p.ty),
         },
     }
+}
+
+/// Every type edge of `n`, in [`nth_child`] order, into `out`.
+pub(crate) fn children(n: &Node, out: &mut Vec<TypeId>) {
+    out.clear();
+    out.extend((0..).map_while(|k| nth_child(n, k)));
 }
 
 /// Rewrite every type edge of `n`.

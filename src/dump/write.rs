@@ -4,9 +4,9 @@
 use super::syntax::{put_id, put_opt_str, put_str};
 use super::{MAGIC, VERSION, check_untagged_depth, definitions, reachable, tag_key};
 use crate::graph::{Graph, Node, SymbolKind, TypeId};
-use crate::read::dwarf::merge::LocalGraph;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::{self, Write};
+use xxhash_rust::xxh3::xxh3_128;
 
 /// DW_ATE_* names, so `base int 32 signed` reads without a DWARF manual.
 pub(super) const ENCODINGS: [(u8, &str); 18] = [
@@ -30,17 +30,104 @@ pub(super) const ENCODINGS: [(u8, &str); 18] = [
     (0x12, "ASCII"),
 ];
 
-/// Give every written node its id: the low 64 bits of its content key.
-/// Equal ids (a 64-bit collision, or nodes the key cannot tell apart) are
-/// resolved by bumping, in key order and then walk order, which are both
-/// content-derived, so the outcome is too.
-fn assign_ids(g: &Graph, order: &[TypeId]) -> Vec<Option<u64>> {
-    let keys = LocalGraph::from_graph(g).keys();
+/// Content keys of the written nodes, defined by the format itself so that
+/// ids do not move when the reader's internal dedup hashing changes:
+///
+/// - `label(n)`: n's record as written, without its id, `rank=`, `at=` and
+///   comment, with every reference written as `#`;
+/// - `name(n)`: for a named struct/union/enum, its C name ("struct foo");
+/// - `shape(n) = XXH3-128(label(n) ++ part(r)...)` over n's references in
+///   order, where `part(r)` is `XXH3-128(name(r))` for a named
+///   struct/union/enum and `shape(r)` otherwise;
+/// - `key(n)`: the same, but a named struct/union/enum reference contributes
+///   `XXH3-128(name(r)) ^ shape(r)` and any other `key(r)`;
+/// - `void` is `XXH3-128("void")`; parts are appended as 16 bytes, little
+///   endian.
+///
+/// Named structs end every recursion (C has no cycle without one, and the
+/// reader refuses such cycles), so this is linear in the graph.
+struct Keys<'w, 'g> {
+    w: &'w Writer<'g>,
+    shape: Vec<u128>,
+    key: Vec<u128>,
+}
+
+const DEPTH_GUARD: u32 = 4 * super::MAX_UNTAGGED_DEPTH as u32;
+
+impl Keys<'_, '_> {
+    fn name_hash(&self, t: TypeId) -> Option<u128> {
+        let g = self.w.g;
+        tag_key(g, g.node(t))?;
+        Some(xxh3_128(g.describe(t).as_bytes()))
+    }
+
+    fn void(t: TypeId, g: &Graph) -> Option<u128> {
+        matches!(g.node(t), Node::Void).then(|| xxh3_128(b"void"))
+    }
+
+    fn shape(&mut self, t: TypeId, depth: u32) -> u128 {
+        let g = self.w.g;
+        if let Some(v) = Self::void(t, g) {
+            return v;
+        }
+        if self.shape[t.index()] != 0 || depth > DEPTH_GUARD {
+            return self.shape[t.index()];
+        }
+        let mut buf = self.w.node_text(t, None, true);
+        let mut kids = Vec::new();
+        super::children(g.node(t), &mut kids);
+        for k in kids {
+            let part = match self.name_hash(k) {
+                Some(h) => h,
+                None => self.shape(k, depth + 1),
+            };
+            buf.extend_from_slice(&part.to_le_bytes());
+        }
+        let h = xxh3_128(&buf).max(1);
+        self.shape[t.index()] = h;
+        h
+    }
+
+    fn key(&mut self, t: TypeId, depth: u32) -> u128 {
+        let g = self.w.g;
+        if let Some(v) = Self::void(t, g) {
+            return v;
+        }
+        if self.key[t.index()] != 0 || depth > DEPTH_GUARD {
+            return self.key[t.index()];
+        }
+        let mut buf = self.w.node_text(t, None, true);
+        let mut kids = Vec::new();
+        super::children(g.node(t), &mut kids);
+        for k in kids {
+            let part = match self.name_hash(k) {
+                Some(h) => h ^ self.shape(k, depth + 1),
+                None => self.key(k, depth + 1),
+            };
+            buf.extend_from_slice(&part.to_le_bytes());
+        }
+        let h = xxh3_128(&buf).max(1);
+        self.key[t.index()] = h;
+        h
+    }
+}
+
+/// Give every written node its id: the low 64 bits of its key. Equal ids
+/// (a 64-bit collision, or nodes with equal content) are resolved by adding
+/// one, in key order and then walk order, which both derive from content,
+/// so the outcome does too.
+fn assign_ids(w: &Writer<'_>, order: &[TypeId]) -> Vec<Option<u64>> {
+    let g = w.g;
+    let mut k = Keys {
+        w,
+        shape: vec![0; g.nodes.len()],
+        key: vec![0; g.nodes.len()],
+    };
     let mut by_key: Vec<(u128, usize, TypeId)> = order
         .iter()
         .enumerate()
         .filter(|(_, t)| !matches!(g.node(**t), Node::Void))
-        .map(|(pos, t)| (keys[t.index()], pos, *t))
+        .map(|(pos, t)| (k.key(*t, 0), pos, *t))
         .collect();
     by_key.sort_unstable();
     let mut ids = vec![None; g.nodes.len()];
@@ -96,18 +183,33 @@ impl Writer<'_> {
         put_id(out, self.ids.get(t.index()).copied().flatten());
     }
 
+    /// A reference: its id, or `#` in a label (see [`Keys`]).
+    fn reference(&self, out: &mut Vec<u8>, t: TypeId, label: bool) {
+        if label {
+            out.push(b'#');
+        } else {
+            self.id(out, t);
+        }
+    }
+
     fn num(out: &mut Vec<u8>, v: impl std::fmt::Display) {
         out.extend_from_slice(v.to_string().as_bytes());
     }
 
-    /// One node line, without the newline.
-    fn node(&self, t: TypeId, rank: Option<usize>) -> Vec<u8> {
+    /// One node line, without the newline; with `label`, the text its key
+    /// is computed from (no id, `rank=`, `at=` or comment; references `#`).
+    fn node_text(&self, t: TypeId, rank: Option<usize>, label: bool) -> Vec<u8> {
         let g = self.g;
         let mut o = Vec::with_capacity(64);
-        self.id(&mut o, t);
-        o.push(b' ');
+        if !label {
+            self.id(&mut o, t);
+            o.push(b' ');
+        }
         // Fields after the fixed ones: `rank=`, `at=`, then the item list.
         let extras = |o: &mut Vec<u8>| {
+            if label {
+                return;
+            }
             if let Some(r) = rank {
                 o.extend_from_slice(b" rank=");
                 Self::num(o, r);
@@ -143,7 +245,7 @@ impl Writer<'_> {
                 } else {
                     b"pointer "
                 });
-                self.id(&mut o, *target);
+                self.reference(&mut o, *target, label);
                 o.push(b' ');
                 Self::num(&mut o, size_bits);
                 extras(&mut o);
@@ -153,13 +255,13 @@ impl Writer<'_> {
                 o.extend_from_slice(b"typedef ");
                 put_str(&mut o, g.str(*name), false);
                 o.push(b' ');
-                self.id(&mut o, *target);
+                self.reference(&mut o, *target, label);
                 extras(&mut o);
             }
             Node::Qualified { qual, target } => {
                 o.extend_from_slice(qual.keyword().as_bytes());
                 o.push(b' ');
-                self.id(&mut o, *target);
+                self.reference(&mut o, *target, label);
                 extras(&mut o);
                 comment = true;
             }
@@ -185,7 +287,7 @@ impl Writer<'_> {
                         put_str(&mut o, g.str(n), true);
                     }
                     o.push(b':');
-                    self.id(&mut o, m.ty);
+                    self.reference(&mut o, m.ty, label);
                     o.push(b'@');
                     Self::num(&mut o, m.offset_bits);
                     if let Some(b) = m.bit_size {
@@ -219,7 +321,7 @@ impl Writer<'_> {
             }
             Node::Array { element, count } => {
                 o.extend_from_slice(b"array ");
-                self.id(&mut o, *element);
+                self.reference(&mut o, *element, label);
                 o.push(b' ');
                 match count {
                     Some(c) => Self::num(&mut o, c),
@@ -234,7 +336,7 @@ impl Writer<'_> {
                 variadic,
             } => {
                 o.extend_from_slice(b"function ");
-                self.id(&mut o, *ret);
+                self.reference(&mut o, *ret, label);
                 extras(&mut o);
                 o.extend_from_slice(b" (");
                 for p in params {
@@ -243,7 +345,7 @@ impl Writer<'_> {
                         put_str(&mut o, g.str(n), true);
                     }
                     o.push(b':');
-                    self.id(&mut o, p.ty);
+                    self.reference(&mut o, p.ty, label);
                 }
                 if *variadic {
                     o.extend_from_slice(b" ...");
@@ -254,7 +356,7 @@ impl Writer<'_> {
         }
         // Unnamed types get their C spelling, so a reviewer can read the
         // line without chasing ids.
-        if comment {
+        if comment && !label {
             o.extend_from_slice(b" # ");
             o.extend_from_slice(sanitize(&g.describe(t)).as_bytes());
         }
@@ -280,16 +382,20 @@ pub fn write(g: &Graph, w: &mut dyn Write) -> io::Result<()> {
             format!("cannot dump type '{}': {msg}", g.describe(t)),
         )
     })?;
-    let ids = assign_ids(g, &order);
+    let mut wr = Writer { g, ids: Vec::new() };
+    wr.ids = assign_ids(&wr, &order);
     let ranks = ranks(g, &order);
-    let wr = Writer { g, ids };
 
     let mut lines: Vec<(String, u64, Vec<u8>)> = order
         .iter()
         .filter(|t| !matches!(g.node(**t), Node::Void))
         .map(|&t| {
             let id = wr.ids[t.index()].unwrap_or(0);
-            (g.describe(t), id, wr.node(t, ranks.get(&t).copied()))
+            (
+                g.describe(t),
+                id,
+                wr.node_text(t, ranks.get(&t).copied(), false),
+            )
         })
         .collect();
     // By C spelling, so related types sit together and a changed type's old

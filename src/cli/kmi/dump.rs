@@ -73,7 +73,14 @@ pub(crate) fn read_kernel_arg(
     };
     let (g, report) = k.read(&opts)?;
     if verbose && let Some(r) = report {
-        crate::cli::kmidiff::verbose_read("kmi: dump", &r);
+        eprintln!(
+            "kmi: read {} binaries, {} exports in {:.2?} ({} types after dedup); {} without debug info",
+            r.binaries,
+            r.exports,
+            r.read_time,
+            r.dwarf.types_after_dedup,
+            r.binaries_without_debug_info.len()
+        );
     }
     Ok(g)
 }

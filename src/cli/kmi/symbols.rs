@@ -122,7 +122,10 @@ fn read_modules(args: &[PathBuf]) -> Result<Vec<Module>> {
         }
     }
     use rayon::prelude::*;
-    paths.par_iter().map(|p| read_module(p)).collect()
+    // Collected in order first, so that of several bad modules the first
+    // one is reported, whatever the thread count.
+    let read: Vec<Result<Module>> = paths.par_iter().map(|p| read_module(p)).collect();
+    read.into_iter().collect()
 }
 
 /// The names the kernel exports (vmlinux and its own modules).
