@@ -7,13 +7,13 @@
 //! ```text
 //! kmi-dump 1
 //! # 4364 symbols, 8958 types
-//! sym kmi_a_open function 7a82... kmi_a crc=0x925f4cb4 size=4 at=kmi_a.c:121 # kmi_handle_t kmi_a_open(struct kmi_device *)
-//! e143... struct kmi_device 448 at=kmi_a.h { name:1cf1...@0 id:82e2...@128 ... }
-//! 9c91... pointer e143... 64 # struct kmi_device *
+//! sym kmi_a_open function 1b79... kmi_a crc=0x925f4cb4 size=4 at=kmi_a.c:121 # kmi_handle_t kmi_a_open(struct kmi_device *)
+//! d758... struct kmi_device 448 at=kmi_a.h { name:d7eb...@0 id:e1ce...@128 ... }
+//! eedb... pointer d758... 64 # struct kmi_device *
 //! ```
 //!
-//! Type ids are derived from content (the dedup key of
-//! [`crate::read::dwarf::merge`]), never from the order DWARF was read in, so
+//! Type ids are derived from content (a hash of the record text, see
+//! `write.rs`), never from the order DWARF was read in, so
 //! the same kernel gives the same bytes on any machine at any thread count,
 //! and a type that did not change keeps its id across builds.
 
