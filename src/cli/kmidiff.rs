@@ -1,9 +1,12 @@
 //! `kmidiff`: libabigail's command line, our engine.
 
-use crate::compare::{NoFilter, TypeFilter, compare_kernels};
+use crate::compare::{Comparison, NoFilter, TypeFilter, compare_kernels};
+use crate::dump::Kernel;
 use crate::error::{Error, Result};
+use crate::filter::allow::{AllowList, Verdict};
 use crate::filter::{apply::SuppressionFilter, suppr::Suppressions, whitelist};
-use crate::read::kernel::{KernelInput, ReadOptions, ReadReport, read_kernel};
+use crate::read::kernel::{ReadOptions, ReadReport};
+use crate::report::text::Notes;
 use crate::report::{self, Options, Units};
 use clap::Parser;
 use std::io::Write;
@@ -22,9 +25,10 @@ Exit status: 0 no change, 1 error, 2 usage error, 4 ABI change, 12 (4|8) incompa
     disable_version_flag = true
 )]
 pub struct Args {
-    /// Directory of the first kernel's modules (searched recursively for *.ko[.xz|.zst|.gz])
+    /// Directory of the first kernel's modules (searched recursively for
+    /// *.ko[.xz|.zst|.gz]), or a kmi dump (baseline) of the whole first kernel
     pub first_modules_dir: PathBuf,
-    /// Directory of the second kernel's modules
+    /// Directory of the second kernel's modules, or a kmi dump of it
     pub second_modules_dir: PathBuf,
     /// vmlinux of the first kernel
     #[arg(long = "vmlinux1", visible_alias = "l1", value_name = "PATH")]
@@ -39,6 +43,11 @@ pub struct Args {
     /// libabigail suppression specification file; repeatable
     #[arg(long = "suppressions", visible_alias = "suppr", value_name = "FILE")]
     pub suppressions: Vec<PathBuf>,
+    /// Approved changes ('symbol NAME KIND' or 'type NAME KIND' per line, #
+    /// reason): still reported, marked approved, but they set no exit bits;
+    /// entries matching no change are listed as stale; repeatable
+    #[arg(long = "allow", value_name = "FILE")]
+    pub allow: Vec<PathBuf>,
     /// Where to find split debug info of the first kernel
     #[arg(long = "debug-info-dir1", visible_alias = "d1", value_name = "DIR")]
     pub debug_info_dir1: Vec<PathBuf>,
@@ -66,6 +75,11 @@ pub struct Args {
     /// Report format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// JSON schema version: 1 (kmidiff-report/1, the default) or 2
+    /// (kmidiff-report/2: every change with its path, old and new symbols)
+    #[arg(long = "json-schema", value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub json_schema: u8,
     /// Worker threads (0: one per core)
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     pub threads: usize,
@@ -125,17 +139,29 @@ fn verbose_read(side: &str, r: &ReadReport) {
 /// Run with parsed arguments, writing the report to `out`. Returns the exit status.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
-    for dir in [&args.first_modules_dir, &args.second_modules_dir] {
-        if !dir.is_dir() {
-            return Err(Error::input(dir, "no such directory"));
-        }
-    }
+    let a_in = Kernel::from_arg(
+        &args.first_modules_dir,
+        args.vmlinux1.as_deref(),
+        &args.debug_info_dir1,
+        "--vmlinux1",
+    )?;
+    let b_in = Kernel::from_arg(
+        &args.second_modules_dir,
+        args.vmlinux2.as_deref(),
+        &args.debug_info_dir2,
+        "--vmlinux2",
+    )?;
     let whitelist = if args.whitelist.is_empty() {
         None
     } else {
         Some(whitelist::load(&args.whitelist)?)
     };
     let suppressions = Suppressions::load(&args.suppressions)?;
+    let allow = if args.allow.is_empty() {
+        None
+    } else {
+        Some(AllowList::load(&args.allow)?)
+    };
     for w in suppressions.warnings() {
         eprintln!("kmidiff: warning: {w}");
     }
@@ -144,22 +170,20 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         symbols_only: false,
         progress: crate::cli::stderr_is_terminal() && !args.verbose,
     };
-    let a_in = KernelInput {
-        vmlinux: args.vmlinux1.clone(),
-        modules_dir: Some(args.first_modules_dir.clone()),
-        debug_dirs: args.debug_info_dir1.clone(),
-    };
-    let b_in = KernelInput {
-        vmlinux: args.vmlinux2.clone(),
-        modules_dir: Some(args.second_modules_dir.clone()),
-        debug_dirs: args.debug_info_dir2.clone(),
-    };
-    let (ra, rb) = rayon::join(|| read_kernel(&a_in, &opts), || read_kernel(&b_in, &opts));
+    let (ra, rb) = rayon::join(|| a_in.read(&opts), || b_in.read(&opts));
     let (ga, rep_a) = ra?;
     let (gb, rep_b) = rb?;
     if args.verbose {
-        verbose_read("first", &rep_a);
-        verbose_read("second", &rep_b);
+        for (side, g, rep) in [("first", &ga, rep_a), ("second", &gb, rep_b)] {
+            match rep {
+                Some(r) => verbose_read(side, &r),
+                None => eprintln!(
+                    "kmidiff: {side}: kmi dump: {} exports, {} types",
+                    g.symbols.len(),
+                    g.nodes.len()
+                ),
+            }
+        }
         eprintln!("kmidiff: reading both sides took {:.2?}", t0.elapsed());
     }
 
@@ -190,11 +214,37 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         },
         impacted: args.impacted,
     };
-    let res = match args.format {
-        Format::Text => report::text::write(&cmp, &analysis, &ropts, args.full, out),
-        Format::Json => report::json::write(&cmp, &analysis, out),
+    let verdict = allow.as_ref().map(|l| l.apply(&cmp, &analysis));
+    let res = match (args.format, &allow, &verdict) {
+        (Format::Text, Some(l), Some(v)) => {
+            let notes = approval_notes(&cmp, l, v);
+            report::text::write_with_notes(&cmp, &analysis, &ropts, args.full, &notes, out)
+        }
+        (Format::Text, ..) => report::text::write(&cmp, &analysis, &ropts, args.full, out),
+        (Format::Json, ..) => {
+            let extra = match (&allow, &verdict) {
+                (Some(l), Some(v)) => Some(approval_json(l, v, args)),
+                _ => None,
+            };
+            if args.json_schema == 2 {
+                report::json::write_v2(&cmp, &analysis, extra.as_ref(), out)
+            } else {
+                report::json::write_with(&cmp, &analysis, extra.as_ref(), out)
+            }
+        }
     };
     res.map_err(|e| Error::input("<stdout>", e))?;
+    if let (Some(l), Some(v)) = (&allow, &verdict) {
+        for &i in &v.stale {
+            let e = &l.entries[i];
+            eprintln!(
+                "kmidiff: warning: {}:{}: stale --allow entry, matches no change: {}",
+                e.file.display(),
+                e.line,
+                e.spec()
+            );
+        }
+    }
     if args.verbose {
         eprintln!(
             "kmidiff: report written in {:.2?}; total {:.2?}",
@@ -202,7 +252,82 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
             t0.elapsed()
         );
     }
-    Ok(cmp.exit_code())
+    Ok(verdict.map_or_else(|| cmp.exit_code(), |v| v.exit_code))
+}
+
+/// "approved by allow.txt:3: symbol x crc-changed # reason", per entry used.
+fn approved_lines(l: &AllowList, used: &[usize]) -> Vec<String> {
+    used.iter()
+        .map(|&i| {
+            let e = &l.entries[i];
+            let mut s = format!("approved by {}:{}: {}", e.file.display(), e.line, e.spec());
+            if !e.reason.is_empty() {
+                s += &format!(" # {}", e.reason);
+            }
+            s
+        })
+        .collect()
+}
+
+fn approval_notes(c: &Comparison<'_>, l: &AllowList, v: &Verdict) -> Notes {
+    let lines = |x: &[Vec<usize>]| x.iter().map(|u| approved_lines(l, u)).collect();
+    let mut trailer = Vec::new();
+    if !c.is_empty() {
+        let total = c.removed.len() + c.added.len() + c.changed_symbols.len();
+        trailer.push(format!(
+            "Approved changes: {} of {total} interfaces (--allow; they do not set exit bits)",
+            v.approved_count()
+        ));
+        trailer.push(String::new());
+    }
+    if !v.stale.is_empty() {
+        trailer.push("Stale --allow entries (they match no change):".into());
+        for &i in &v.stale {
+            let e = &l.entries[i];
+            trailer.push(format!("  {}:{}: {}", e.file.display(), e.line, e.spec()));
+        }
+        trailer.push(String::new());
+    }
+    Notes {
+        removed: lines(&v.removed),
+        added: lines(&v.added),
+        changed: lines(&v.changed),
+        leaves: lines(&v.leaves),
+        trailer,
+    }
+}
+
+fn approval_json(l: &AllowList, v: &Verdict, args: &Args) -> report::json::Extra {
+    use serde_json::{Value, json};
+    let entry = |i: usize| {
+        let e = &l.entries[i];
+        json!({
+            "file": e.file.display().to_string(),
+            "line": e.line,
+            "entry": e.spec(),
+            "reason": e.reason,
+        })
+    };
+    let per = |x: &[Vec<usize>]| -> Vec<Value> {
+        x.iter()
+            .map(|u| Value::Array(u.iter().map(|&i| entry(i)).collect()))
+            .collect()
+    };
+    report::json::Extra {
+        removed: per(&v.removed),
+        added: per(&v.added),
+        changed: per(&v.changed),
+        leaves: per(&v.leaves),
+        top: vec![(
+            "allow".into(),
+            json!({
+                "files": args.allow.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+                "approved": v.approved_count(),
+                "stale": v.stale.iter().map(|&i| entry(i)).collect::<Vec<_>>(),
+            }),
+        )],
+        exit_code: Some(v.exit_code),
+    }
 }
 
 pub fn main() -> i32 {

@@ -1,1 +1,295 @@
-//! KMI baseline files (being written).
+//! KMI baselines (`kmi dump`): a kernel's exports and the type graph they
+//! reach, in a line-oriented text format of our own (`kmi-dump 1`), so that a
+//! baseline can be committed, reviewed with `git diff`, and compared against
+//! a new build without reading DWARF again. The format is specified in
+//! `docs/baselines.md`; in short (ids shortened):
+//!
+//! ```text
+//! kmi-dump 1
+//! # 4364 symbols, 8958 types
+//! sym kmi_a_open function 1b79... kmi_a crc=0x925f4cb4 size=4 at=kmi_a.c:121 # kmi_handle_t kmi_a_open(struct kmi_device *)
+//! d758... struct kmi_device 448 at=kmi_a.h { name:d7eb...@0 id:e1ce...@128 ... }
+//! eedb... pointer d758... 64 # struct kmi_device *
+//! ```
+//!
+//! Type ids are derived from content (a hash of the record text, see
+//! `write.rs`), never from the order DWARF was read in, so
+//! the same kernel gives the same bytes on any machine at any thread count,
+//! and a type that did not change keeps its id across builds.
+
+mod input;
+mod read;
+mod syntax;
+mod write;
+
+pub use input::Kernel;
+pub use read::{is_dump, load, parse};
+pub use write::write;
+
+use crate::error::{Error, Result};
+use crate::graph::{Graph, Node, Symbol, TypeId};
+use crate::read::file;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::path::Path;
+
+/// First word of the first line.
+pub const MAGIC: &str = "kmi-dump";
+/// The format version this code writes and the only one it reads.
+pub const VERSION: u32 = 1;
+
+/// Longest chain of types between two named structs/unions (or from a
+/// symbol to the first one). Real C stays far below; the bound is what keeps
+/// the recursive walks of the comparison safe on a crafted file. It matches
+/// the hashing bound of the dedup keys, so every accepted graph hashes exactly.
+pub const MAX_UNTAGGED_DEPTH: usize = 512;
+
+/// Where a kernel is expected on the command line, a dump may stand in for
+/// it. `Ok(None)`: `path` is a directory, or there is nothing there (the
+/// caller says what it wanted); `Ok(Some)`: it is a dump, read; an error: it
+/// is a file but not a dump, or a broken one.
+pub fn sniff(path: &Path) -> Result<Option<Graph>> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_dir() => {}
+        _ => return Ok(None),
+    }
+    let data = file::load(path)?;
+    if is_dump(&data) {
+        return parse(&data, path).map(Some);
+    }
+    let what = if data.starts_with(b"\x7fELF") {
+        "is an ELF file, not a directory or a kmi dump"
+    } else {
+        "is neither a directory nor a kmi dump"
+    };
+    Err(Error::input(path, what))
+}
+
+/// The tag of a named struct, union or enum: what C identifies by name and
+/// what the comparison uses to complete declaration-only types.
+pub(crate) fn tag_key<'g>(g: &'g Graph, n: &Node) -> Option<(u8, &'g str)> {
+    match n {
+        Node::Aggregate {
+            kind,
+            name: Some(name),
+            ..
+        } => Some((*kind as u8, g.str(*name))),
+        Node::Enum {
+            name: Some(name), ..
+        } => Some((9, g.str(*name))),
+        _ => None,
+    }
+}
+
+/// The definition the comparison would use to complete each declared tag:
+/// the lowest-numbered definition of that name (see `compare::definitions`).
+/// A baseline must keep those choices, or comparing against it could differ
+/// from comparing against the tree it was made from.
+pub(crate) fn definitions(g: &Graph) -> FxHashMap<(u8, &str), TypeId> {
+    let mut m = FxHashMap::default();
+    for (i, n) in g.nodes.iter().enumerate() {
+        if let Some(k) = tag_key(g, n)
+            && !n.is_declaration()
+        {
+            m.entry(k).or_insert(TypeId(i as u32));
+        }
+    }
+    m
+}
+
+/// Every node reachable from the symbols, through type edges and, when
+/// `complete` is given, from each declaration to its completing definition.
+/// In first-visit order of a depth-first walk from the symbols in name
+/// order, which depends only on content.
+pub(crate) fn reachable(
+    g: &Graph,
+    symbols: &[Symbol],
+    complete: Option<&FxHashMap<(u8, &str), TypeId>>,
+) -> Vec<TypeId> {
+    let mut seen = vec![false; g.nodes.len()];
+    let mut order = Vec::new();
+    let mut stack: Vec<TypeId> = Vec::new();
+    let mut kids = Vec::new();
+    for s in symbols.iter().rev() {
+        if let Some(t) = s.ty {
+            stack.push(t);
+        }
+    }
+    // Symbols are pushed reversed so the first symbol is walked first.
+    while let Some(t) = stack.pop() {
+        let i = t.index();
+        if i >= seen.len() || seen[i] {
+            continue;
+        }
+        seen[i] = true;
+        order.push(t);
+        let n = &g.nodes[i];
+        children(n, &mut kids);
+        if let Some(defs) = complete
+            && n.is_declaration()
+            && let Some(k) = tag_key(g, n)
+            && let Some(&d) = defs.get(&k)
+        {
+            kids.push(d);
+        }
+        stack.extend(kids.iter().rev());
+    }
+    order
+}
+
+/// Check what the comparison's recursive walks rely on: every cycle passes
+/// through a named struct or union, and chains of other types are at most
+/// [`MAX_UNTAGGED_DEPTH`] long, for the nodes below `roots`. Returns the
+/// offending node.
+pub(crate) fn check_untagged_depth(
+    g: &Graph,
+    roots: impl IntoIterator<Item = TypeId>,
+) -> std::result::Result<(), (TypeId, String)> {
+    let n = g.nodes.len();
+    let stops = |i: usize| tag_key(g, &g.nodes[i]).is_some();
+    // depth[i]: 0 unvisited, u32::MAX on the stack, else 1 + longest chain.
+    let mut depth = vec![0u32; n];
+    let mut kids = Vec::new();
+    for root in roots {
+        let root = root.index();
+        if root >= n || depth[root] != 0 {
+            continue;
+        }
+        // Iterative post-order: (node, next child index).
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        depth[root] = u32::MAX;
+        while let Some(&(i, k)) = stack.last() {
+            if let Some(c) = nth_child(&g.nodes[i], k) {
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
+                let c = c.index();
+                if c >= n || stops(c) {
+                    continue;
+                }
+                if depth[c] == u32::MAX {
+                    return Err((
+                        TypeId(i as u32),
+                        "type cycle that does not pass through a named struct or union".into(),
+                    ));
+                }
+                if depth[c] == 0 {
+                    depth[c] = u32::MAX;
+                    stack.push((c, 0));
+                }
+                continue;
+            }
+            children(&g.nodes[i], &mut kids);
+            let d = 1 + kids
+                .iter()
+                .map(|c| c.index())
+                .filter(|&c| c < n && !stops(c))
+                .map(|c| depth[c])
+                .max()
+                .unwrap_or(0);
+            // A named struct or union starts a new chain for whoever points
+            // at it, so its own depth is never added to a parent's.
+            depth[i] = d;
+            if d as usize > MAX_UNTAGGED_DEPTH {
+                return Err((
+                    TypeId(i as u32),
+                    format!("type nesting deeper than {MAX_UNTAGGED_DEPTH}"),
+                ));
+            }
+            stack.pop();
+        }
+    }
+    Ok(())
+}
+
+/// Keep only the listed symbols and the types they reach through type edges
+/// (as reading the tree with that list would), preserving node order so the
+/// comparison completes declarations the same way.
+pub fn restrict(g: &Graph, keep: &FxHashSet<String>) -> Graph {
+    let symbols: Vec<Symbol> = g
+        .symbols
+        .iter()
+        .filter(|s| keep.contains(&s.name))
+        .cloned()
+        .collect();
+    let mut live = vec![false; g.nodes.len()];
+    // `void` stays node 0, as every graph has it.
+    if let Some(v) = live.first_mut() {
+        *v = true;
+    }
+    for t in reachable(g, &symbols, None) {
+        live[t.index()] = true;
+    }
+    let mut new_id = vec![Graph::VOID; g.nodes.len()];
+    let mut out = Graph {
+        strings: g.strings.clone(),
+        nodes: Vec::new(),
+        files: Vec::new(),
+        symbols: Vec::new(),
+    };
+    for (i, l) in live.iter().enumerate() {
+        if *l {
+            new_id[i] = TypeId(out.nodes.len() as u32);
+            out.nodes.push(g.nodes[i].clone());
+            out.files.push(g.files.get(i).copied().flatten());
+        }
+    }
+    for n in &mut out.nodes {
+        remap(n, |t| new_id.get(t.index()).copied().unwrap_or(Graph::VOID));
+    }
+    out.symbols = symbols
+        .into_iter()
+        .map(|mut s| {
+            s.ty = s.ty.map(|t| new_id[t.index()]);
+            s
+        })
+        .collect();
+    out
+}
+
+/// The `k`th type edge of `n`, in the order the dump writes them: target,
+/// members, element, return type then parameters.
+pub(crate) fn nth_child(n: &Node, k: usize) -> Option<TypeId> {
+    match n {
+        Node::Void | Node::Base { .. } | Node::Enum { .. } => None,
+        Node::Pointer { target, .. }
+        | Node::Typedef { target, .. }
+        | Node::Qualified { target, .. } => (k == 0).then_some(*target),
+        Node::Aggregate { members, .. } => members.get(k).map(|m| m.ty),
+        Node::Array { element, .. } => (k == 0).then_some(*element),
+        Node::Function { ret, params, .. } => match k {
+            0 => Some(*ret),
+            _ => params.get(k - 1).map(|p| p.ty),
+        },
+    }
+}
+
+/// Every type edge of `n`, in [`nth_child`] order, into `out`.
+pub(crate) fn children(n: &Node, out: &mut Vec<TypeId>) {
+    out.clear();
+    out.extend((0..).map_while(|k| nth_child(n, k)));
+}
+
+/// Rewrite every type edge of `n`.
+pub(crate) fn remap(n: &mut Node, f: impl Fn(TypeId) -> TypeId) {
+    match n {
+        Node::Void | Node::Base { .. } | Node::Enum { .. } => {}
+        Node::Pointer { target, .. }
+        | Node::Typedef { target, .. }
+        | Node::Qualified { target, .. } => *target = f(*target),
+        Node::Aggregate { members, .. } => {
+            for m in members {
+                m.ty = f(m.ty);
+            }
+        }
+        Node::Array { element, .. } => *element = f(*element),
+        Node::Function { ret, params, .. } => {
+            *ret = f(*ret);
+            for p in params {
+                p.ty = f(p.ty);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

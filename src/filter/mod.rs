@@ -1,6 +1,7 @@
-//! Narrowing what is compared or reported: KMI whitelists / symbol lists and
-//! libabigail suppression specifications.
+//! Narrowing what is compared or reported: KMI whitelists / symbol lists,
+//! libabigail suppression specifications, and approved changes (`--allow`).
 
+pub mod allow;
 pub mod apply;
 pub mod suppr;
 pub mod whitelist;

@@ -1,6 +1,10 @@
 //! KMI whitelists / symbol lists: libabigail's INI files (sections whose name
-//! ends in `whitelist` or `stablelist`), Android's `[abi_symbol_list]`, and
-//! plain one-symbol-per-line files. Several files and sections are unioned.
+//! ends in `whitelist` or `stablelist`, as in RHEL's kABI stablelists),
+//! Android's `[abi_symbol_list]`, and plain one-symbol-per-line files.
+//! Several files and sections are unioned. `#` and `;` start a comment, at
+//! the start of a line or after a symbol (hand-kept lists say why a symbol is
+//! there); a UTF-8 byte order mark and CRLF line ends are accepted, since
+//! lists get edited on every platform.
 
 use crate::error::{Error, Result};
 use rustc_hash::FxHashSet;
@@ -19,12 +23,14 @@ fn valid_symbol(s: &str) -> bool {
 /// Parse one list. `path` is only used in error messages.
 pub fn parse(text: &str, path: &Path) -> Result<FxHashSet<String>> {
     let mut out = FxHashSet::default();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let has_sections = text.lines().any(|l| l.trim_start().starts_with('['));
     let mut in_wanted = !has_sections;
     let mut any_wanted = !has_sections;
     for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+        // Neither a symbol nor a section name can hold '#' or ';'.
+        let line = raw.split(['#', ';']).next().unwrap_or("").trim();
+        if line.is_empty() {
             continue;
         }
         if let Some(rest) = line.strip_prefix('[') {
@@ -81,6 +87,18 @@ mod tests {
         let mut v: Vec<_> = s.into_iter().collect();
         v.sort();
         assert_eq!(v, ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn trailing_comments_bom_and_crlf() {
+        let s =
+            p("\u{feff}[abi_symbol_list] # GKI\r\n  a  # needed by x.ko\r\n  b\t; why\r\n# c\r\n")
+                .unwrap();
+        let mut v: Vec<_> = s.into_iter().collect();
+        v.sort();
+        assert_eq!(v, ["a", "b"]);
+        let s = p("\u{feff}foo # plain list\nbar\n").unwrap();
+        assert_eq!(s.len(), 2);
     }
 
     #[test]

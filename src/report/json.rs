@@ -1,8 +1,14 @@
-//! Machine-readable report. Versioned: consumers check `schema`.
+//! Machine-readable report. Versioned: consumers check `schema`. The
+//! schema is specified in docs/baselines.md; within one version fields are
+//! only ever added (optional ones, like those of `--allow`), so a consumer
+//! must ignore keys it does not know. Keys are sorted and arrays are in
+//! report order (symbols by name, types by name), so the bytes are the same
+//! on every run.
 
 use crate::compare::analysis::Analysis;
-use crate::compare::{Comparison, DiffId};
-use crate::graph::Symbol;
+use crate::compare::{Comparison, DiffId, Edge, SymDetail};
+use crate::graph::{Graph, Symbol, SymbolKind};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Value, json};
 use std::io::{self, Write};
 
@@ -19,7 +25,40 @@ fn sym(s: &Symbol) -> Value {
     })
 }
 
+/// What `--allow` adds: per entry (parallel to `Comparison::removed`,
+/// `added`, `changed_symbols`, `Analysis::leaves`) a value stored under
+/// `approved`, extra top-level keys, and the exit code over unapproved
+/// changes.
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    pub removed: Vec<Value>,
+    pub added: Vec<Value>,
+    pub changed: Vec<Value>,
+    pub leaves: Vec<Value>,
+    pub top: Vec<(String, Value)>,
+    pub exit_code: Option<i32>,
+}
+
 pub fn write(c: &Comparison<'_>, a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
+    write_with(c, a, None, w)
+}
+
+fn add_key(mut objects: Vec<Value>, key: &str, values: &[Value]) -> Vec<Value> {
+    for (o, v) in objects.iter_mut().zip(values) {
+        if let Value::Object(m) = o {
+            m.insert(key.to_string(), v.clone());
+        }
+    }
+    objects
+}
+
+/// Like `write`, with the additions of `extra`.
+pub fn write_with(
+    c: &Comparison<'_>,
+    a: &Analysis,
+    extra: Option<&Extra>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let leaf_json = |d: DiffId| -> Value {
         let diff = c.diffs.get(d);
         json!({ "details": diff.details })
@@ -49,14 +88,276 @@ pub fn write(c: &Comparison<'_>, a: &Analysis, w: &mut dyn Write) -> io::Result<
             })
         })
         .collect();
-    let doc = json!({
+    let mut removed: Vec<Value> = c.removed.iter().map(|s| sym(s)).collect();
+    let mut added: Vec<Value> = c.added.iter().map(|s| sym(s)).collect();
+    let (mut changed, mut leaves) = (changed, leaves);
+    let mut exit_code = c.exit_code();
+    if let Some(x) = extra {
+        removed = add_key(removed, "approved", &x.removed);
+        added = add_key(added, "approved", &x.added);
+        changed = add_key(changed, "approved", &x.changed);
+        leaves = add_key(leaves, "approved", &x.leaves);
+        exit_code = x.exit_code.unwrap_or(exit_code);
+    }
+    let mut doc = json!({
         "schema": SCHEMA,
-        "exit_code": c.exit_code(),
-        "removed": c.removed.iter().map(|s| sym(s)).collect::<Vec<_>>(),
-        "added": c.added.iter().map(|s| sym(s)).collect::<Vec<_>>(),
+        "exit_code": exit_code,
+        "removed": removed,
+        "added": added,
         "changed": changed,
         "changed_types": leaves,
     });
+    if let (Some(x), Value::Object(m)) = (extra, &mut doc) {
+        for (k, v) in &x.top {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}
+
+/// Schema 2: what schema 1 leaves out. Every change carries the path that
+/// leads to it from the interface or the type it belongs to, so changes
+/// below unnamed types (a return type replaced, a member's `int` that became
+/// `long`) are there too; symbols carry their old and new attributes and C
+/// declaration; CRCs are hex strings throughout.
+pub const SCHEMA_V2: &str = "kmidiff-report/2";
+
+fn sym_v2(g: &Graph, s: &Symbol) -> Value {
+    json!({
+        "name": s.name,
+        "kind": s.kind.word(),
+        "module": s.module,
+        "gpl": s.gpl,
+        "namespace": s.namespace,
+        "crc": s.crc.map(|c| format!("{c:#010x}")),
+        "size": s.size,
+        "location": s.location,
+        "declaration": s.ty.map(|t| g.declare(t, &s.name)),
+    })
+}
+
+fn crc_v2(c: Option<u32>) -> Value {
+    json!(c.map(|c| format!("{c:#010x}")))
+}
+
+fn sym_change_v2(d: &SymDetail) -> Value {
+    match d {
+        SymDetail::CrcChanged { old, new } => {
+            json!({"kind": "crc_changed", "old": crc_v2(*old), "new": crc_v2(*new)})
+        }
+        SymDetail::ExportChanged { now_gpl } => {
+            json!({"kind": "export_changed", "now_gpl": now_gpl})
+        }
+        SymDetail::NamespaceChanged { old, new } => {
+            json!({"kind": "namespace_changed", "old": old, "new": new})
+        }
+        SymDetail::ModuleChanged { old, new } => {
+            json!({"kind": "module_changed", "old": old, "new": new})
+        }
+        SymDetail::KindChanged { old, new } => {
+            json!({"kind": "kind_changed", "old": old.word(), "new": new.word()})
+        }
+        SymDetail::SizeChanged { old, new } => {
+            json!({"kind": "size_changed", "old": old, "new": new})
+        }
+    }
+}
+
+fn step(e: &Edge) -> String {
+    match e {
+        Edge::Return => "return".into(),
+        Edge::Param(i) => format!("param {i}"),
+        Edge::Member(m) => format!("member {m}"),
+        Edge::PointedTo => "pointee".into(),
+        Edge::Underlying => "underlying".into(),
+        Edge::Element => "element".into(),
+        Edge::Qualified => "qualified".into(),
+    }
+}
+
+/// The changes at and below `d`, down to (not into) leaf types, each of
+/// which appears as one `type_changed` change; the leaf's own entry in
+/// `changed_types` says what changed in it. A named type that is not a leaf
+/// (it changed only through another named type) is walked through, so every
+/// `type_changed` names a type listed in `changed_types`. Each diff is
+/// walked once per interface (the first path in child order), which keeps
+/// the output linear even when many paths lead to one type.
+struct Walk<'a, 'g> {
+    c: &'a Comparison<'g>,
+    leaves: &'a FxHashMap<DiffId, &'a str>,
+    seen: FxHashSet<DiffId>,
+    path: Vec<String>,
+    out: Vec<Value>,
+}
+
+impl Walk<'_, '_> {
+    fn details(&mut self, d: DiffId) {
+        for det in &self.c.diffs.get(d).details {
+            let mut v = serde_json::to_value(det).unwrap_or(Value::Null);
+            if let Value::Object(m) = &mut v {
+                m.insert("path".into(), json!(self.path));
+            }
+            self.out.push(v);
+        }
+    }
+
+    /// Depth first, with an explicit stack: chains of named types can be
+    /// as long as the input makes them.
+    fn walk(&mut self, root: DiffId) {
+        if !self.seen.insert(root) {
+            return;
+        }
+        self.details(root);
+        // (diff, index of its next child); `path` has one step per frame
+        // below the root.
+        let mut stack = vec![(root, 0usize)];
+        while let Some(&(d, k)) = stack.last() {
+            let children = &self.c.diffs.get(d).children;
+            let Some((edge, child)) = children.get(k) else {
+                stack.pop();
+                if !stack.is_empty() {
+                    self.path.pop();
+                }
+                continue;
+            };
+            if let Some(top) = stack.last_mut() {
+                top.1 += 1;
+            }
+            if !self.c.is_changed(*child) || !self.seen.insert(*child) {
+                continue;
+            }
+            self.path.push(step(edge));
+            match self.leaves.get(child) {
+                Some(name) => {
+                    self.out
+                        .push(json!({"path": self.path, "kind": "type_changed", "type": name}));
+                    self.path.pop();
+                }
+                None => {
+                    self.details(*child);
+                    stack.push((*child, 0));
+                }
+            }
+        }
+    }
+}
+
+fn changes(c: &Comparison<'_>, leaves: &FxHashMap<DiffId, &str>, d: DiffId) -> Vec<Value> {
+    let mut w = Walk {
+        c,
+        leaves,
+        seen: FxHashSet::default(),
+        path: Vec::new(),
+        out: Vec::new(),
+    };
+    match leaves.get(&d) {
+        Some(name) => vec![json!({"path": [], "kind": "type_changed", "type": name})],
+        None => {
+            w.walk(d);
+            w.out
+        }
+    }
+}
+
+/// The changes of leaf type `d` itself.
+fn leaf_changes(c: &Comparison<'_>, leaves: &FxHashMap<DiffId, &str>, d: DiffId) -> Vec<Value> {
+    let mut w = Walk {
+        c,
+        leaves,
+        seen: FxHashSet::default(),
+        path: Vec::new(),
+        out: Vec::new(),
+    };
+    w.walk(d);
+    w.out
+}
+
+/// Schema 2 (see [`SCHEMA_V2`]), with the additions of `extra`.
+pub fn write_v2(
+    c: &Comparison<'_>,
+    a: &Analysis,
+    extra: Option<&Extra>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    let leaf_of: FxHashMap<DiffId, &str> =
+        a.leaves.iter().map(|l| (l.diff, l.name.as_str())).collect();
+    let changed: Vec<Value> = c
+        .changed_symbols
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let tc = s.diff.map(|d| changes(c, &leaf_of, d)).unwrap_or_default();
+            json!({
+                "symbol": sym_v2(c.b, s.new),
+                "old_symbol": sym_v2(c.a, s.old),
+                "symbol_changes": s.details.iter().map(sym_change_v2).collect::<Vec<_>>(),
+                "type_changes": tc,
+                "changed_types": a.interface_leaves[i].iter().map(|&l| a.leaves[l].name.clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let leaves: Vec<Value> = a
+        .leaves
+        .iter()
+        .map(|l| {
+            let ch = leaf_changes(c, &leaf_of, l.diff);
+            let file =
+                c.b.files
+                    .get(c.diffs.get(l.diff).b.index())
+                    .copied()
+                    .flatten();
+            json!({
+                "type": l.name,
+                "location": file.map(|f| c.b.str(f)),
+                "changes": ch,
+                "impacted": l.impacted,
+            })
+        })
+        .collect();
+    let count = |v: &[&Symbol], var: bool| {
+        v.iter()
+            .filter(|s| (s.kind == SymbolKind::Variable) == var)
+            .count()
+    };
+    let changed_vars = c
+        .changed_symbols
+        .iter()
+        .filter(|s| s.new.kind == SymbolKind::Variable)
+        .count();
+    let mut removed: Vec<Value> = c.removed.iter().map(|s| sym_v2(c.a, s)).collect();
+    let mut added: Vec<Value> = c.added.iter().map(|s| sym_v2(c.b, s)).collect();
+    let (mut changed, mut leaves) = (changed, leaves);
+    let mut exit_code = c.exit_code();
+    if let Some(x) = extra {
+        removed = add_key(removed, "approved", &x.removed);
+        added = add_key(added, "approved", &x.added);
+        changed = add_key(changed, "approved", &x.changed);
+        leaves = add_key(leaves, "approved", &x.leaves);
+        exit_code = x.exit_code.unwrap_or(exit_code);
+    }
+    let mut doc = json!({
+        "schema": SCHEMA_V2,
+        "exit_code": exit_code,
+        "summary": {
+            "removed_functions": count(&c.removed, false),
+            "removed_variables": count(&c.removed, true),
+            "added_functions": count(&c.added, false),
+            "added_variables": count(&c.added, true),
+            "changed_functions": c.changed_symbols.len() - changed_vars,
+            "changed_variables": changed_vars,
+            "changed_types": a.leaves.len(),
+        },
+        "removed": removed,
+        "added": added,
+        "changed": changed,
+        "changed_types": leaves,
+    });
+    if let (Some(x), Value::Object(m)) = (extra, &mut doc) {
+        for (k, v) in &x.top {
+            m.insert(k.clone(), v.clone());
+        }
+    }
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
 }

@@ -261,6 +261,7 @@ impl Printer<'_, '_> {
         &mut self,
         s: &SymbolChange<'_>,
         leaves: &[String],
+        notes: &[String],
         w: &mut dyn Write,
     ) -> io::Result<()> {
         writeln!(
@@ -307,6 +308,7 @@ impl Printer<'_, '_> {
                 )?;
             }
         }
+        write_notes(notes, w)?;
         writeln!(w)
     }
 }
@@ -323,6 +325,30 @@ fn is_var(s: &Symbol) -> bool {
     s.kind == SymbolKind::Variable
 }
 
+/// Lines added under report entries, parallel to `Comparison::removed`,
+/// `added`, `changed_symbols` and `Analysis::leaves` (e.g. approvals from
+/// `--allow`), and lines after the report. Empty by default.
+#[derive(Debug, Clone, Default)]
+pub struct Notes {
+    pub removed: Vec<Vec<String>>,
+    pub added: Vec<Vec<String>>,
+    pub changed: Vec<Vec<String>>,
+    pub leaves: Vec<Vec<String>>,
+    /// Printed at the end, even when there is no change.
+    pub trailer: Vec<String>,
+}
+
+fn note(v: &[Vec<String>], i: usize) -> &[String] {
+    v.get(i).map(Vec::as_slice).unwrap_or(&[])
+}
+
+fn write_notes(notes: &[String], w: &mut dyn Write) -> io::Result<()> {
+    for n in notes {
+        writeln!(w, "    {n}")?;
+    }
+    Ok(())
+}
+
 /// The leaf-changes view (libabigail's kmidiff default), or with `full` the
 /// whole tree per interface (`-f`).
 pub fn write(
@@ -332,7 +358,22 @@ pub fn write(
     full: bool,
     w: &mut dyn Write,
 ) -> io::Result<()> {
+    write_with_notes(c, a, opts, full, &Notes::default(), w)
+}
+
+/// Like `write`, with `notes` added.
+pub fn write_with_notes(
+    c: &Comparison<'_>,
+    a: &Analysis,
+    opts: &Options,
+    full: bool,
+    notes: &Notes,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     if c.is_empty() {
+        for l in &notes.trailer {
+            writeln!(w, "{l}")?;
+        }
         return Ok(());
     }
     let count = |v: &[&Symbol], var: bool| v.iter().filter(|s| is_var(s) == var).count();
@@ -396,24 +437,30 @@ pub fn write(
 
     for var in [false, true] {
         let kind = if var { "variable" } else { "function" };
-        let removed: Vec<_> = c.removed.iter().filter(|s| is_var(s) == var).collect();
+        let removed: Vec<_> = (c.removed.iter().enumerate())
+            .filter(|(_, s)| is_var(s) == var)
+            .collect();
         if !removed.is_empty() {
             writeln!(
                 w,
                 "{}:\n",
                 plural(removed.len(), &format!("Removed {kind}"))
             )?;
-            for s in removed {
+            for (i, s) in removed {
                 writeln!(w, "  [D] {}{}", q(&signature(c, s, false)), header(s))?;
+                write_notes(note(&notes.removed, i), w)?;
             }
             writeln!(w)?;
         }
-        let added: Vec<_> = c.added.iter().filter(|s| is_var(s) == var).collect();
+        let added: Vec<_> = (c.added.iter().enumerate())
+            .filter(|(_, s)| is_var(s) == var)
+            .collect();
         if !added.is_empty() {
             writeln!(w, "{}:\n", plural(added.len(), &format!("Added {kind}")))?;
-            for s in added {
+            for (i, s) in added {
                 let gpl = if s.gpl { " (EXPORT_SYMBOL_GPL)" } else { "" };
                 writeln!(w, "  [A] {}{}{gpl}", q(&signature(c, s, true)), header(s))?;
+                write_notes(note(&notes.added, i), w)?;
             }
             writeln!(w)?;
         }
@@ -443,12 +490,12 @@ pub fn write(
                 .iter()
                 .map(|&li| a.leaves[li].name.clone())
                 .collect();
-            p.interface(&c.changed_symbols[i], &leaves, w)?;
+            p.interface(&c.changed_symbols[i], &leaves, note(&notes.changed, i), w)?;
         }
     }
 
     if !full {
-        for l in &a.leaves {
+        for (li, l) in a.leaves.iter().enumerate() {
             let loc =
                 c.b.files
                     .get(c.diffs.get(l.diff).b.index())
@@ -468,8 +515,14 @@ pub fn write(
                     writeln!(w, "    {name}")?;
                 }
             }
+            for n in note(&notes.leaves, li) {
+                writeln!(w, "  {n}")?;
+            }
             writeln!(w)?;
         }
+    }
+    for l in &notes.trailer {
+        writeln!(w, "{l}")?;
     }
     Ok(())
 }

@@ -44,3 +44,31 @@ pub fn kmidiff(extra: &[&str], a: &str, b: &str) -> Run {
     args.extend(["--vmlinux1", &va, "--vmlinux2", &vb, &ma, &mb]);
     run("kmidiff", &args)
 }
+
+/// A scratch directory under cargo's target/tmp, one per name. Files in it
+/// are written atomically by our tools and are deterministic, so tests (or
+/// concurrent test runs) writing the same file cannot disturb each other.
+pub fn scratch(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}
+
+/// `kmi dump` of the v1 and v2 fixture kernels, made once per test process.
+pub fn fixture_dumps() -> &'static (PathBuf, PathBuf) {
+    static DUMPS: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
+    DUMPS.get_or_init(|| {
+        let dir = scratch("fixture-dumps");
+        let (v1, v2) = (dir.join("v1.kmi"), dir.join("v2.kmi"));
+        for (tree, out) in [("v1", &v1), ("v2", &v2)] {
+            let r = run("kmi", &["dump", tree, "-o", out.to_str().unwrap()]);
+            assert_eq!(r.code, 0, "kmi dump {tree}: {}", r.stderr);
+        }
+        (v1, v2)
+    })
+}
+
+/// A path as a test argument.
+pub fn s(p: &std::path::Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}

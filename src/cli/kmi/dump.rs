@@ -1,10 +1,153 @@
-// Being written (issue work in progress); replaced wholesale by its owner.
+//! `kmi dump KERNEL -o FILE`: write a kernel's KMI to a baseline file.
+
+use crate::dump::{self, Kernel};
 use crate::error::{Error, Result};
+use crate::filter::whitelist;
+use crate::graph::Graph;
+use crate::read::kernel::ReadOptions;
+use rustc_hash::FxHashSet;
 use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+#[command(
+    long_about = "Write a kernel's KMI (every export with its CRC, export flavour, \
+namespace, module, size and location, and every type reachable from the exports) to a \
+baseline file in the kmi-dump format (text, one type per line, content-derived ids, \
+byte-identical for the same input). kmidiff accepts such a file in place of a kernel."
+)]
+pub struct Args {
+    /// Kernel tree: a directory holding vmlinux and, anywhere below it, the
+    /// modules (with --vmlinux, just the modules directory). A kmi dump is
+    /// accepted too (to narrow it with -w, or to rewrite it)
+    #[arg(value_name = "KERNEL")]
+    pub kernel: PathBuf,
+    /// Output file; '-' writes to stdout; a name ending in .gz is gzipped
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
+    /// vmlinux of the kernel, when it is not KERNEL/vmlinux
+    #[arg(long, value_name = "PATH")]
+    pub vmlinux: Option<PathBuf>,
+    /// Dump only the symbols of this list (Android symbol list, libabigail
+    /// whitelist or one symbol per line) and the types they reach; repeatable
+    #[arg(long = "kmi-whitelist", short = 'w', value_name = "LIST")]
+    pub whitelist: Vec<PathBuf>,
+    /// Where to find split debug info (repeatable)
+    #[arg(long = "debug-info-dir", visible_alias = "d", value_name = "DIR")]
+    pub debug_info_dir: Vec<PathBuf>,
+    /// Print what was read and how long it took on stderr
+    #[arg(long)]
+    pub verbose: bool,
+}
 
-pub fn run(_args: &Args, _out: &mut dyn Write) -> Result<i32> {
-    Err(Error::Usage("not available yet".into()))
+/// Resolve a KERNEL argument of `kmi`: a dump, or a tree whose vmlinux is
+/// `vmlinux` or else `KERNEL/vmlinux` (a Debian debug package has it there
+/// as a link). Returns the kernel's graph, narrowed to `list`.
+pub(crate) fn read_kernel_arg(
+    path: &Path,
+    vmlinux: Option<&Path>,
+    debug_dirs: &[PathBuf],
+    list: Option<&FxHashSet<String>>,
+    symbols_only: bool,
+    verbose: bool,
+) -> Result<Graph> {
+    let mut k = Kernel::from_arg(path, vmlinux, debug_dirs, "--vmlinux")?;
+    if let Kernel::Tree(input) = &mut k
+        && input.vmlinux.is_none()
+    {
+        let v = path.join("vmlinux");
+        if v.is_file() {
+            input.vmlinux = Some(v);
+        } else {
+            eprintln!(
+                "kmi: warning: {}: no vmlinux there (give --vmlinux PATH); reading the modules only",
+                path.display()
+            );
+        }
+    }
+    let opts = ReadOptions {
+        whitelist: list.cloned(),
+        symbols_only,
+        progress: crate::cli::stderr_is_terminal() && !verbose,
+    };
+    let (g, report) = k.read(&opts)?;
+    if verbose && let Some(r) = report {
+        eprintln!(
+            "kmi: read {} binaries, {} exports in {:.2?} ({} types after dedup); {} without debug info",
+            r.binaries,
+            r.exports,
+            r.read_time,
+            r.dwarf.types_after_dedup,
+            r.binaries_without_debug_info.len()
+        );
+    }
+    Ok(g)
+}
+
+fn write_file(g: &Graph, path: &Path) -> Result<()> {
+    let err = |e: std::io::Error| Error::input(path, format!("cannot write: {e}"));
+    // Write beside the target and rename, so a failed run never leaves a
+    // truncated baseline where a good one was.
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::input(path, "not a file name"))?;
+    let tmp = path.with_file_name(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let res = (|| {
+        let f = std::fs::File::create(&tmp)?;
+        let mut w = std::io::BufWriter::new(f);
+        if path.extension().is_some_and(|e| e == "gz") {
+            // A fixed header (no name, no time) keeps the bytes reproducible.
+            let mut z = flate2::write::GzEncoder::new(&mut w, flate2::Compression::default());
+            dump::write(g, &mut z)?;
+            z.finish()?;
+        } else {
+            dump::write(g, &mut w)?;
+        }
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()
+    })();
+    match res {
+        Ok(()) => std::fs::rename(&tmp, path).map_err(err),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(err(e))
+        }
+    }
+}
+
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
+    let t0 = Instant::now();
+    let list = if args.whitelist.is_empty() {
+        None
+    } else {
+        Some(whitelist::load(&args.whitelist)?)
+    };
+    let g = read_kernel_arg(
+        &args.kernel,
+        args.vmlinux.as_deref(),
+        &args.debug_info_dir,
+        list.as_ref(),
+        false,
+        args.verbose,
+    )?;
+    let t1 = Instant::now();
+    if args.output.as_os_str() == "-" {
+        dump::write(&g, out).map_err(|e| Error::input("<stdout>", e))?;
+    } else {
+        write_file(&g, &args.output)?;
+    }
+    if args.verbose {
+        eprintln!(
+            "kmi: dump: {} symbols ({} types in the graph) read in {:.2?}, written in {:.2?}",
+            g.symbols.len(),
+            g.nodes.len(),
+            t1 - t0,
+            t1.elapsed()
+        );
+    }
+    Ok(0)
 }
