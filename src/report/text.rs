@@ -183,6 +183,8 @@ fn header(s: &Symbol) -> String {
     h
 }
 
+const MAX_DEPTH: usize = 200;
+
 struct Printer<'a, 'g> {
     c: &'a Comparison<'g>,
     u: Units,
@@ -199,8 +201,15 @@ impl Printer<'_, '_> {
         if path.contains(&d) {
             return;
         }
-        path.push(d);
         let pad = " ".repeat(indent);
+        // A chain of distinct changed types can be thousands deep on a major
+        // version bump; past this the lines are unreadable and the recursion
+        // would risk the stack.
+        if path.len() >= MAX_DEPTH {
+            out.push(format!("{pad}... (deeper changes not shown)"));
+            return;
+        }
+        path.push(d);
         let diff = self.c.diffs.get(d).clone();
         for det in &diff.details {
             out.push(format!("{pad}{}", detail_line(det, &self.u)));
