@@ -56,29 +56,5 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
 }
 
 pub fn main() -> i32 {
-    let args = match Args::try_parse() {
-        Ok(a) => a,
-        Err(e) => {
-            let _ = e.print();
-            return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-                _ => 2,
-            };
-        }
-    };
-    crate::cli::init_threads(args.threads);
-    let stdout = std::io::stdout();
-    let mut lock = std::io::BufWriter::new(stdout.lock());
-    let code = match run(&args, &mut lock) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = lock.flush();
-            eprintln!("kmi: {e}");
-            return e.exit_code();
-        }
-    };
-    if lock.flush().is_err() {
-        return 1;
-    }
-    code
+    crate::cli::main_with::<Args>("kmi", |a| a.threads, |a, out| run(a, out))
 }

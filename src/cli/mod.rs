@@ -18,3 +18,38 @@ pub fn init_threads(n: usize) {
 pub fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }
+
+/// The shared tail of every binary's `main`: parse, run with a buffered
+/// stdout, map errors to one line on stderr and libabigail's exit codes.
+pub fn main_with<A: clap::Parser>(
+    name: &str,
+    threads: impl Fn(&A) -> usize,
+    run: impl Fn(&A, &mut dyn std::io::Write) -> crate::Result<i32>,
+) -> i32 {
+    use std::io::Write;
+    let args = match A::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            };
+        }
+    };
+    init_threads(threads(&args));
+    let stdout = std::io::stdout();
+    let mut lock = std::io::BufWriter::new(stdout.lock());
+    let code = match run(&args, &mut lock) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = lock.flush();
+            eprintln!("{name}: {e}");
+            return e.exit_code();
+        }
+    };
+    if lock.flush().is_err() {
+        return 1;
+    }
+    code
+}

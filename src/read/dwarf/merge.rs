@@ -480,47 +480,26 @@ impl Merger {
     /// Merge `local` (whose keys are `keys`) into `g`; returns the global id of
     /// every local node.
     pub fn merge(&mut self, g: &mut Graph, local: &LocalGraph<'_>, keys: &[u128]) -> Vec<TypeId> {
-        let mut global_of = Vec::with_capacity(local.nodes.len());
-        let mut fresh = Vec::new();
-        for (i, (n, &k)) in local.nodes.iter().zip(keys).enumerate() {
-            if matches!(n, Node::Void) {
-                global_of.push(Graph::VOID);
-                continue;
-            }
-            match self.index.get(&k) {
-                Some(&id) => global_of.push(id),
-                None => {
-                    let id = g.add(Node::Void, None);
-                    self.index.insert(k, id);
-                    global_of.push(id);
-                    fresh.push(i);
-                }
-            }
-        }
-        for i in fresh {
-            let gid = global_of[i];
-            let node = {
-                let strings = &mut g.strings;
-                let s = std::cell::RefCell::new(strings);
-                map_node(
-                    &local.nodes[i],
-                    &|n: &str| s.borrow_mut().intern(n),
-                    &|t: TypeId| global_of.get(t.index()).copied().unwrap_or(Graph::VOID),
-                )
-            };
-            let file = local.files[i].map(|f| g.strings.intern(f));
-            g.nodes[gid.index()] = node;
-            g.files[gid.index()] = file;
-        }
-        global_of
+        self.merge_nodes(g, &local.nodes, &local.files, keys, |n| n)
     }
 
     /// [`Merger::merge`] for a finished graph (one binary's), whose keys were
     /// computed where it was built, in parallel with the other binaries.
     pub fn merge_graph(&mut self, g: &mut Graph, part: &Graph, keys: &[u128]) -> Vec<TypeId> {
-        let mut global_of = Vec::with_capacity(part.nodes.len());
+        self.merge_nodes(g, &part.nodes, &part.files, keys, |n| part.str(n))
+    }
+
+    fn merge_nodes<'n, N: Copy>(
+        &mut self,
+        g: &mut Graph,
+        nodes: &[Node<N>],
+        files: &[Option<N>],
+        keys: &[u128],
+        text: impl Fn(N) -> &'n str,
+    ) -> Vec<TypeId> {
+        let mut global_of = Vec::with_capacity(nodes.len());
         let mut fresh = Vec::new();
-        for (i, (n, &k)) in part.nodes.iter().zip(keys).enumerate() {
+        for (i, (n, &k)) in nodes.iter().zip(keys).enumerate() {
             if matches!(n, Node::Void) {
                 global_of.push(Graph::VOID);
                 continue;
@@ -535,17 +514,18 @@ impl Merger {
                 }
             }
         }
+        // Only nodes new to `g` cost string interning.
         for i in fresh {
             let gid = global_of[i];
             let node = {
                 let s = std::cell::RefCell::new(&mut g.strings);
                 map_node(
-                    &part.nodes[i],
-                    &|n: crate::graph::Name| s.borrow_mut().intern(part.str(n)),
+                    &nodes[i],
+                    &|n: N| s.borrow_mut().intern(text(n)),
                     &|t: TypeId| global_of.get(t.index()).copied().unwrap_or(Graph::VOID),
                 )
             };
-            let file = part.files[i].map(|f| g.strings.intern(part.str(f)));
+            let file = files[i].map(|f| g.strings.intern(text(f)));
             g.nodes[gid.index()] = node;
             g.files[gid.index()] = file;
         }
