@@ -6,20 +6,8 @@ use common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-fn expected() -> Value {
-    let text = std::fs::read_to_string(kernels().join("expected-v1-v2.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
 fn names(v: &Value) -> BTreeSet<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| match x {
-            Value::String(s) => s.clone(),
-            o => o["symbol"].as_str().unwrap().to_string(),
-        })
-        .collect()
+    expected_names(v).into_iter().collect()
 }
 
 fn json(args: &[&str]) -> (i32, Value) {

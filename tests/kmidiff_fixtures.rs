@@ -5,20 +5,8 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-fn expected() -> Value {
-    let text = std::fs::read_to_string(kernels().join("expected-v1-v2.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
 fn names(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| match x {
-            Value::String(s) => s.clone(),
-            o => o["symbol"].as_str().unwrap().to_string(),
-        })
-        .collect()
+    expected_names(v)
 }
 
 /// The line of the report that introduces an entry for `sym`.

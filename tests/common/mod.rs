@@ -72,3 +72,21 @@ pub fn fixture_dumps() -> &'static (PathBuf, PathBuf) {
 pub fn s(p: &std::path::Path) -> &str {
     p.to_str().expect("UTF-8 path")
 }
+
+/// The ground truth of the v1 -> v2 fixture pair.
+pub fn expected() -> serde_json::Value {
+    let text = std::fs::read_to_string(kernels().join("expected-v1-v2.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Symbol names of one list of `expected()`: plain strings or `{symbol: ..}`.
+pub fn expected_names(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| match x {
+            serde_json::Value::String(s) => s.clone(),
+            o => o["symbol"].as_str().unwrap().to_string(),
+        })
+        .collect()
+}

@@ -334,25 +334,42 @@ impl Hasher<'_, '_> {
     // is memoised (recursing), then hash this node from the memo into the one
     // shared buffer. No allocation per node.
 
-    fn shape(&mut self, id: TypeId, depth: u32) -> u128 {
+    fn key(&mut self, id: TypeId, depth: u32) -> u128 {
+        self.hash(id, depth, true)
+    }
+
+    /// `shape` (`keyed == false`) or `key` (`keyed == true`) of a node.
+    fn hash(&mut self, id: TypeId, depth: u32, keyed: bool) -> u128 {
         let i = id.index();
-        if i >= self.shape.len() {
+        let (done, busy) = if keyed {
+            (&self.key, &self.busy_key)
+        } else {
+            (&self.shape, &self.busy_shape)
+        };
+        if i >= done.len() {
             return CYCLE;
         }
-        if self.shape[i] != 0 {
-            return self.shape[i];
+        if done[i] != 0 {
+            return done[i];
         }
-        if self.busy_shape[i] || depth > MAX_DEPTH {
+        if busy[i] || depth > MAX_DEPTH {
             return CYCLE;
         }
-        self.busy_shape[i] = true;
+        self.set_busy(i, keyed, true);
         let g = self.g;
         let node = &g.nodes[i];
         let n = child_count(node);
         for c in 0..n {
             let k = child(node, c);
-            if g.nodes.get(k.index()).and_then(tag_of).is_none() {
-                self.shape(k, depth + 1);
+            match g.nodes.get(k.index()).and_then(tag_of) {
+                // A tag contributes its name, and to a key also its shape.
+                Some(_) if keyed => {
+                    self.hash(k, depth + 1, false);
+                }
+                Some(_) => {}
+                None => {
+                    self.hash(k, depth + 1, keyed);
+                }
             }
         }
         self.buf.clear();
@@ -360,56 +377,31 @@ impl Hasher<'_, '_> {
         for c in 0..n {
             let k = child(node, c);
             let part = match g.nodes.get(k.index()).and_then(tag_of) {
+                Some((kind, name)) if keyed => {
+                    Self::tag_name_hash(kind, name) ^ memo(&self.shape, k).rotate_left(1)
+                }
                 Some((kind, name)) => Self::tag_name_hash(kind, name),
+                None if keyed => memo(&self.key, k),
                 None => memo(&self.shape, k),
             };
             self.buf.extend_from_slice(&part.to_le_bytes());
         }
         let h = nonzero(xxh3_128(&self.buf));
-        self.busy_shape[i] = false;
-        self.shape[i] = h;
+        self.set_busy(i, keyed, false);
+        if keyed {
+            self.key[i] = h;
+        } else {
+            self.shape[i] = h;
+        }
         h
     }
 
-    fn key(&mut self, id: TypeId, depth: u32) -> u128 {
-        let i = id.index();
-        if i >= self.key.len() {
-            return CYCLE;
+    fn set_busy(&mut self, i: usize, keyed: bool, v: bool) {
+        if keyed {
+            self.busy_key[i] = v;
+        } else {
+            self.busy_shape[i] = v;
         }
-        if self.key[i] != 0 {
-            return self.key[i];
-        }
-        if self.busy_key[i] || depth > MAX_DEPTH {
-            return CYCLE;
-        }
-        self.busy_key[i] = true;
-        let g = self.g;
-        let node = &g.nodes[i];
-        let n = child_count(node);
-        for c in 0..n {
-            let k = child(node, c);
-            if g.nodes.get(k.index()).and_then(tag_of).is_some() {
-                self.shape(k, depth + 1);
-            } else {
-                self.key(k, depth + 1);
-            }
-        }
-        self.buf.clear();
-        label(node, &mut self.buf);
-        for c in 0..n {
-            let k = child(node, c);
-            let part = match g.nodes.get(k.index()).and_then(tag_of) {
-                Some((kind, name)) => {
-                    Self::tag_name_hash(kind, name) ^ memo(&self.shape, k).rotate_left(1)
-                }
-                None => memo(&self.key, k),
-            };
-            self.buf.extend_from_slice(&part.to_le_bytes());
-        }
-        let h = nonzero(xxh3_128(&self.buf));
-        self.busy_key[i] = false;
-        self.key[i] = h;
-        h
     }
 }
 
