@@ -248,7 +248,7 @@ fn approvals_in_the_json_report() {
         "symbol kmi_a_legacy_reset removed # gone\ntype 'struct kmi_device' changed\n\
          type 'enum kmi_state' changed\nsymbol nope added\n",
     );
-    let r = tree_vs_tree(&["--format", "json", "--allow", &f]);
+    let r = tree_vs_tree(&["--format", "json", "--json-schema", "1", "--allow", &f]);
     assert_eq!(r.code, 4);
     let doc: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(doc["schema"], "kmidiff-report/1");

@@ -83,7 +83,7 @@ fn snapshots_of_every_report_mode() {
         ("impacted", vec!["-i"]),
         ("full", vec!["-f"]),
         ("bits_dec", vec!["--show-bits", "--show-dec"]),
-        ("json", vec!["--format", "json"]),
+        ("json", vec!["--format", "json", "--json-schema", "1"]),
     ] {
         let r = kmidiff(&args, "v1", "v2");
         assert_eq!(r.code, 12, "{name}: {}", r.stderr);

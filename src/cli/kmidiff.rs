@@ -75,9 +75,10 @@ pub struct Args {
     /// Report format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// JSON schema version: 1 (kmidiff-report/1, the default) or 2
-    /// (kmidiff-report/2: every change with its path, old and new symbols)
-    #[arg(long = "json-schema", value_name = "N", default_value_t = 1,
+    /// JSON schema version: 2 (kmidiff-report/2, the default: every change
+    /// with its path, old and new symbols) or 1 (kmidiff-report/1, which
+    /// lacks changes below unnamed types)
+    #[arg(long = "json-schema", value_name = "N", default_value_t = 2,
           value_parser = clap::value_parser!(u8).range(1..=2))]
     pub json_schema: u8,
     /// Worker threads (0: one per core)
