@@ -189,3 +189,45 @@ fn suppressions_hide_types_and_functions() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("bad.suppr:2:"), "{}", r.stderr);
 }
+
+#[test]
+fn whitelist_on_a_full_dump_equals_whitelist_on_the_tree() {
+    // A whitelisted read sees only the units that define the listed symbols,
+    // so types they merely declare stay declaration-only; a full dump has
+    // their definitions. Neither may show up as a change.
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("v1.kmi");
+    let list = dir.path().join("list");
+    let r = run("kmi", &["dump", "v1", "-o", dump.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(
+        "kmi",
+        &[
+            "symbols",
+            "extract",
+            "--kernel",
+            "v1",
+            "v1/modules/extra",
+            "-o",
+            list.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let l = list.to_str().unwrap();
+    let from_dump = run(
+        "kmidiff",
+        &[
+            "-i",
+            "-w",
+            l,
+            dump.to_str().unwrap(),
+            "v2/modules",
+            "--vmlinux2",
+            "v2/vmlinux",
+        ],
+    );
+    let from_tree = kmidiff(&["-i", "-w", l], "v1", "v2");
+    assert_eq!(from_dump.code, from_tree.code, "{}", from_dump.stderr);
+    assert_eq!(from_dump.stdout, from_tree.stdout);
+    assert!(!from_tree.stdout.contains("declaration-only"));
+}

@@ -318,12 +318,10 @@ impl<'g> TypeDiffs<'g> {
                 if ka != kb || na.map(|n| ga.str(n)) != nb.map(|n| gb.str(n)) {
                     details.push(self.replaced(a, b));
                 } else if sa.is_none() || sb.is_none() {
-                    if sa.is_some() != sb.is_some() {
-                        details.push(Detail::DeclarationChanged {
-                            old_complete: sa.is_some(),
-                            new_complete: sb.is_some(),
-                        });
-                    }
+                    // Declaration-only on one side: equal by name. A side
+                    // read through a whitelist, or a module that only
+                    // declares `struct net_device;`, sees no definition;
+                    // that is not a change of the type.
                 } else {
                     if sa != sb {
                         details.push(Detail::SizeChanged {
@@ -383,11 +381,6 @@ impl<'g> TypeDiffs<'g> {
                             });
                         }
                     }
-                } else if sa.is_some() != sb.is_some() {
-                    details.push(Detail::DeclarationChanged {
-                        old_complete: sa.is_some(),
-                        new_complete: sb.is_some(),
-                    });
                 }
             }
             (
