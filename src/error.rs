@@ -20,6 +20,10 @@ pub enum Error {
     /// The command line itself is wrong (exit status 2).
     #[error("{0}")]
     Usage(String),
+    /// Whoever read our output went away (`kmidiff ... | head`): not worth
+    /// a message; the exit status is the shell's for SIGPIPE.
+    #[error("broken pipe")]
+    BrokenPipe,
 }
 
 impl Error {
@@ -38,10 +42,20 @@ impl Error {
         }
     }
 
+    /// A failed write of the report to standard output.
+    pub fn stdout(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Error::BrokenPipe
+        } else {
+            Error::input("<stdout>", e)
+        }
+    }
+
     /// Exit status in libabigail's bit field: 1 for an error, 2 for a usage error.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) => 2,
+            Error::BrokenPipe => 141,
             _ => 1,
         }
     }

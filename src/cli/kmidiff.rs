@@ -234,7 +234,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
             }
         }
     };
-    res.map_err(|e| Error::input("<stdout>", e))?;
+    res.map_err(Error::stdout)?;
     if let (Some(l), Some(v)) = (&allow, &verdict) {
         for &i in &v.stale {
             let e = &l.entries[i];

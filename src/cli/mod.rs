@@ -44,12 +44,18 @@ pub fn main_with<A: clap::Parser>(
         Ok(c) => c,
         Err(e) => {
             let _ = lock.flush();
-            eprintln!("{name}: {e}");
+            if !matches!(e, crate::Error::BrokenPipe) {
+                eprintln!("{name}: {e}");
+            }
             return e.exit_code();
         }
     };
-    if lock.flush().is_err() {
-        return 1;
+    match lock.flush() {
+        Ok(()) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 141,
+        Err(e) => {
+            eprintln!("{name}: <stdout>: {e}");
+            1
+        }
     }
-    code
 }

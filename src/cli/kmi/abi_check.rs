@@ -121,7 +121,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         Format::Text => write_text(&report, out),
         Format::Json => write_json(&report, out),
     }
-    .map_err(|e| Error::input("<stdout>", e))?;
+    .map_err(Error::stdout)?;
     Ok(check::exit_status(&changes))
 }
 

@@ -136,7 +136,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     )?;
     let t1 = Instant::now();
     if args.output.as_os_str() == "-" {
-        dump::write(&g, out).map_err(|e| Error::input("<stdout>", e))?;
+        dump::write(&g, out).map_err(Error::stdout)?;
     } else {
         write_file(&g, &args.output)?;
     }

@@ -94,6 +94,6 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         Format::Text => write_text(&kernel, &results, types.as_deref(), args.failures_only, out),
         Format::Json => write_json(&kernel, &results, types.as_deref(), out),
     }
-    .map_err(|e| Error::input("<stdout>", e))?;
+    .map_err(Error::stdout)?;
     Ok(exit_status(&results))
 }

@@ -148,9 +148,7 @@ fn format_list(symbols: &BTreeSet<String>) -> String {
 
 fn write_output(path: &Path, text: &str, out: &mut dyn Write) -> Result<()> {
     if path.as_os_str() == "-" {
-        return out
-            .write_all(text.as_bytes())
-            .map_err(|e| Error::input("<stdout>", e));
+        return out.write_all(text.as_bytes()).map_err(Error::stdout);
     }
     let name = path
         .file_name()
@@ -284,7 +282,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     violations.sort_by_key(|v| key(v));
     let code = if violations.is_empty() { 0 } else { 4 };
 
-    let io = |e: std::io::Error| Error::input("<stdout>", e);
+    let io = Error::stdout;
     match args.format {
         crate::cli::kmidiff::Format::Text => {
             for v in &violations {
