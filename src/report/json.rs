@@ -43,6 +43,24 @@ pub fn write(c: &Comparison<'_>, a: &Analysis, w: &mut dyn Write) -> io::Result<
     write_with(c, a, None, w)
 }
 
+type Sections = (Vec<Value>, Vec<Value>, Vec<Value>, Vec<Value>, i32);
+
+/// With `--allow`: an `approved` key on every removed, added, changed and
+/// leaf entry, and the exit code over unapproved changes only.
+fn approvals(extra: Option<&Extra>, parts: [Vec<Value>; 4], exit_code: i32) -> Sections {
+    let [removed, added, changed, leaves] = parts;
+    match extra {
+        None => (removed, added, changed, leaves, exit_code),
+        Some(x) => (
+            add_key(removed, "approved", &x.removed),
+            add_key(added, "approved", &x.added),
+            add_key(changed, "approved", &x.changed),
+            add_key(leaves, "approved", &x.leaves),
+            x.exit_code.unwrap_or(exit_code),
+        ),
+    }
+}
+
 fn add_key(mut objects: Vec<Value>, key: &str, values: &[Value]) -> Vec<Value> {
     for (o, v) in objects.iter_mut().zip(values) {
         if let Value::Object(m) = o {
@@ -88,17 +106,10 @@ pub fn write_with(
             })
         })
         .collect();
-    let mut removed: Vec<Value> = c.removed.iter().map(|s| sym(s)).collect();
-    let mut added: Vec<Value> = c.added.iter().map(|s| sym(s)).collect();
-    let (mut changed, mut leaves) = (changed, leaves);
-    let mut exit_code = c.exit_code();
-    if let Some(x) = extra {
-        removed = add_key(removed, "approved", &x.removed);
-        added = add_key(added, "approved", &x.added);
-        changed = add_key(changed, "approved", &x.changed);
-        leaves = add_key(leaves, "approved", &x.leaves);
-        exit_code = x.exit_code.unwrap_or(exit_code);
-    }
+    let removed: Vec<Value> = c.removed.iter().map(|s| sym(s)).collect();
+    let added: Vec<Value> = c.added.iter().map(|s| sym(s)).collect();
+    let (removed, added, changed, leaves, exit_code) =
+        approvals(extra, [removed, added, changed, leaves], c.exit_code());
     let mut doc = json!({
         "schema": SCHEMA,
         "exit_code": exit_code,
@@ -325,17 +336,10 @@ pub fn write_v2(
         .iter()
         .filter(|s| s.new.kind == SymbolKind::Variable)
         .count();
-    let mut removed: Vec<Value> = c.removed.iter().map(|s| sym_v2(c.a, s)).collect();
-    let mut added: Vec<Value> = c.added.iter().map(|s| sym_v2(c.b, s)).collect();
-    let (mut changed, mut leaves) = (changed, leaves);
-    let mut exit_code = c.exit_code();
-    if let Some(x) = extra {
-        removed = add_key(removed, "approved", &x.removed);
-        added = add_key(added, "approved", &x.added);
-        changed = add_key(changed, "approved", &x.changed);
-        leaves = add_key(leaves, "approved", &x.leaves);
-        exit_code = x.exit_code.unwrap_or(exit_code);
-    }
+    let removed: Vec<Value> = c.removed.iter().map(|s| sym_v2(c.a, s)).collect();
+    let added: Vec<Value> = c.added.iter().map(|s| sym_v2(c.b, s)).collect();
+    let (removed, added, changed, leaves, exit_code) =
+        approvals(extra, [removed, added, changed, leaves], c.exit_code());
     let mut doc = json!({
         "schema": SCHEMA_V2,
         "exit_code": exit_code,
