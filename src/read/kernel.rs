@@ -141,12 +141,17 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
     let binaries = list_binaries(input)?;
     let lookup = DebugLookup::new(input.debug_dirs.clone());
     let bar = if opts.progress && binaries.len() > 1 {
-        let pb = indicatif::ProgressBar::new(binaries.len() as u64);
+        // Both sides are read at once: one line each, not one fought over.
+        static BARS: std::sync::OnceLock<indicatif::MultiProgress> = std::sync::OnceLock::new();
+        let pb = BARS
+            .get_or_init(indicatif::MultiProgress::new)
+            .add(indicatif::ProgressBar::new(binaries.len() as u64));
         pb.set_style(
-            indicatif::ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} {wide_msg}")
+            indicatif::ProgressStyle::with_template("reading {prefix} [{bar:40}] {pos}/{len}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
-        pb.set_prefix("reading");
+        let side = input.modules_dir.as_ref().or(input.vmlinux.as_ref());
+        pb.set_prefix(side.map(|p| p.display().to_string()).unwrap_or_default());
         Some(pb)
     } else {
         None
