@@ -123,7 +123,8 @@ pub(crate) fn reachable(
         seen[i] = true;
         order.push(t);
         let n = &g.nodes[i];
-        children(n, &mut kids);
+        kids.clear();
+        kids.extend(n.children());
         if let Some(defs) = complete
             && n.is_declaration()
             && let Some(k) = tag_key(g, n)
@@ -148,7 +149,6 @@ pub(crate) fn check_untagged_depth(
     let stops = |i: usize| tag_key(g, &g.nodes[i]).is_some();
     // depth[i]: 0 unvisited, u32::MAX on the stack, else 1 + longest chain.
     let mut depth = vec![0u32; n];
-    let mut kids = Vec::new();
     for root in roots {
         let root = root.index();
         if root >= n || depth[root] != 0 {
@@ -158,7 +158,7 @@ pub(crate) fn check_untagged_depth(
         let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
         depth[root] = u32::MAX;
         while let Some(&(i, k)) = stack.last() {
-            if let Some(c) = nth_child(&g.nodes[i], k) {
+            if let Some(c) = g.nodes[i].child(k) {
                 if let Some(top) = stack.last_mut() {
                     top.1 += 1;
                 }
@@ -178,9 +178,8 @@ pub(crate) fn check_untagged_depth(
                 }
                 continue;
             }
-            children(&g.nodes[i], &mut kids);
-            let d = 1 + kids
-                .iter()
+            let d = 1 + g.nodes[i]
+                .children()
                 .map(|c| c.index())
                 .filter(|&c| c < n && !stops(c))
                 .map(|c| depth[c])
@@ -244,29 +243,6 @@ pub fn restrict(g: &Graph, keep: &FxHashSet<String>) -> Graph {
         })
         .collect();
     out
-}
-
-/// The `k`th type edge of `n`, in the order the dump writes them: target,
-/// members, element, return type then parameters.
-pub(crate) fn nth_child(n: &Node, k: usize) -> Option<TypeId> {
-    match n {
-        Node::Void | Node::Base { .. } | Node::Enum { .. } => None,
-        Node::Pointer { target, .. }
-        | Node::Typedef { target, .. }
-        | Node::Qualified { target, .. } => (k == 0).then_some(*target),
-        Node::Aggregate { members, .. } => members.get(k).map(|m| m.ty),
-        Node::Array { element, .. } => (k == 0).then_some(*element),
-        Node::Function { ret, params, .. } => match k {
-            0 => Some(*ret),
-            _ => params.get(k - 1).map(|p| p.ty),
-        },
-    }
-}
-
-/// Every type edge of `n`, in [`nth_child`] order, into `out`.
-pub(crate) fn children(n: &Node, out: &mut Vec<TypeId>) {
-    out.clear();
-    out.extend((0..).map_while(|k| nth_child(n, k)));
 }
 
 /// Rewrite every type edge of `n`.

@@ -65,49 +65,36 @@ impl Keys<'_, '_> {
         matches!(g.node(t), Node::Void).then(|| xxh3_128(b"void"))
     }
 
-    fn shape(&mut self, t: TypeId, depth: u32) -> u128 {
-        let g = self.w.g;
-        if let Some(v) = Self::void(t, g) {
-            return v;
-        }
-        if self.shape[t.index()] != 0 || depth > DEPTH_GUARD {
-            return self.shape[t.index()];
-        }
-        let mut buf = self.w.node_text(t, None, true);
-        let mut kids = Vec::new();
-        super::children(g.node(t), &mut kids);
-        for k in kids {
-            let part = match self.name_hash(k) {
-                Some(h) => h,
-                None => self.shape(k, depth + 1),
-            };
-            buf.extend_from_slice(&part.to_le_bytes());
-        }
-        let h = xxh3_128(&buf).max(1);
-        self.shape[t.index()] = h;
-        h
+    fn key(&mut self, t: TypeId, depth: u32) -> u128 {
+        self.hash(t, depth, true)
     }
 
-    fn key(&mut self, t: TypeId, depth: u32) -> u128 {
+    /// `shape` (`keyed == false`) or `key` (`keyed == true`), as defined
+    /// above.
+    fn hash(&mut self, t: TypeId, depth: u32, keyed: bool) -> u128 {
         let g = self.w.g;
         if let Some(v) = Self::void(t, g) {
             return v;
         }
-        if self.key[t.index()] != 0 || depth > DEPTH_GUARD {
-            return self.key[t.index()];
+        let done = if keyed { &self.key } else { &self.shape };
+        if done[t.index()] != 0 || depth > DEPTH_GUARD {
+            return done[t.index()];
         }
         let mut buf = self.w.node_text(t, None, true);
-        let mut kids = Vec::new();
-        super::children(g.node(t), &mut kids);
-        for k in kids {
+        for k in g.node(t).children() {
             let part = match self.name_hash(k) {
-                Some(h) => h ^ self.shape(k, depth + 1),
-                None => self.key(k, depth + 1),
+                Some(h) if keyed => h ^ self.hash(k, depth + 1, false),
+                Some(h) => h,
+                None => self.hash(k, depth + 1, keyed),
             };
             buf.extend_from_slice(&part.to_le_bytes());
         }
         let h = xxh3_128(&buf).max(1);
-        self.key[t.index()] = h;
+        if keyed {
+            self.key[t.index()] = h;
+        } else {
+            self.shape[t.index()] = h;
+        }
         h
     }
 }

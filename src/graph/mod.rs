@@ -130,6 +130,31 @@ pub enum Node<N = Name> {
     },
 }
 
+impl<N> Node<N> {
+    /// Type edge `k` of this node, in a fixed order (a function's return
+    /// type first, then its parameters; members in order); `None` past the
+    /// last one.
+    pub fn child(&self, k: usize) -> Option<TypeId> {
+        match self {
+            Node::Void | Node::Base { .. } | Node::Enum { .. } => None,
+            Node::Pointer { target, .. }
+            | Node::Typedef { target, .. }
+            | Node::Qualified { target, .. } => (k == 0).then_some(*target),
+            Node::Array { element, .. } => (k == 0).then_some(*element),
+            Node::Aggregate { members, .. } => members.get(k).map(|m| m.ty),
+            Node::Function { ret, params, .. } => match k {
+                0 => Some(*ret),
+                _ => params.get(k - 1).map(|p| p.ty),
+            },
+        }
+    }
+
+    /// Every type edge of this node, in [`Node::child`] order.
+    pub fn children(&self) -> impl Iterator<Item = TypeId> + '_ {
+        (0..).map_while(move |k| self.child(k))
+    }
+}
+
 impl<N: Copy> Node<N> {
     /// The tag name of a named struct/union/enum: the types C identifies by name.
     pub fn tag_name(&self) -> Option<N> {

@@ -162,38 +162,6 @@ fn map_node<N: Copy, M>(
     }
 }
 
-/// Number of children of a node; see [`child`].
-pub fn child_count<N>(n: &Node<N>) -> usize {
-    match n {
-        Node::Void | Node::Base { .. } | Node::Enum { .. } => 0,
-        Node::Pointer { .. }
-        | Node::Typedef { .. }
-        | Node::Qualified { .. }
-        | Node::Array { .. } => 1,
-        Node::Aggregate { members, .. } => members.len(),
-        Node::Function { params, .. } => params.len() + 1,
-    }
-}
-
-/// Child `i` of a node, in a fixed order (a function's return type first).
-pub fn child<N>(n: &Node<N>, i: usize) -> TypeId {
-    match n {
-        Node::Pointer { target, .. }
-        | Node::Typedef { target, .. }
-        | Node::Qualified { target, .. } => *target,
-        Node::Array { element, .. } => *element,
-        Node::Aggregate { members, .. } => members.get(i).map_or(TypeId(0), |m| m.ty),
-        Node::Function { ret, params, .. } => {
-            if i == 0 {
-                *ret
-            } else {
-                params.get(i - 1).map_or(TypeId(0), |p| p.ty)
-            }
-        }
-        Node::Void | Node::Base { .. } | Node::Enum { .. } => TypeId(0),
-    }
-}
-
 /// The node's own fields, without its children's identity.
 fn label(n: &Node<&str>, buf: &mut Vec<u8>) {
     fn s(buf: &mut Vec<u8>, x: &str) {
@@ -358,9 +326,7 @@ impl Hasher<'_, '_> {
         self.set_busy(i, keyed, true);
         let g = self.g;
         let node = &g.nodes[i];
-        let n = child_count(node);
-        for c in 0..n {
-            let k = child(node, c);
+        for k in node.children() {
             match g.nodes.get(k.index()).and_then(tag_of) {
                 // A tag contributes its name, and to a key also its shape.
                 Some(_) if keyed => {
@@ -374,8 +340,7 @@ impl Hasher<'_, '_> {
         }
         self.buf.clear();
         label(node, &mut self.buf);
-        for c in 0..n {
-            let k = child(node, c);
+        for k in node.children() {
             let part = match g.nodes.get(k.index()).and_then(tag_of) {
                 Some((kind, name)) if keyed => {
                     Self::tag_name_hash(kind, name) ^ memo(&self.shape, k).rotate_left(1)
