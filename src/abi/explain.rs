@@ -2,11 +2,8 @@
 //! symbol reaches, so a CRC change is the shadow of a type change; with
 //! DWARF on both sides the type diff names it.
 
-use crate::compare::Detail;
-use crate::compare::{
-    Comparison, DiffId, Edge, NoFilter, Reach, TypeDiffs, TypeFilter, compare_kernels,
-};
-use crate::graph::{Graph, Symbol};
+use crate::compare::{Comparison, DiffId, Edge, NoFilter, compare_kernels};
+use crate::graph::Graph;
 use crate::report::Units;
 use crate::report::text::detail_line;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -98,32 +95,11 @@ impl Explained {
     }
 }
 
-/// A type only declared on the old side (`struct net_device;` in a module
-/// that never looks inside) against its definition is not a change of the
-/// type. Needed when the old side is a module's view of the kernel.
-pub struct IgnoreDeclarations;
-
-impl TypeFilter for IgnoreDeclarations {
-    fn suppressed(&self, diffs: &TypeDiffs<'_>, d: DiffId, _: Reach) -> bool {
-        let details = &diffs.get(d).details;
-        !details.is_empty()
-            && details
-                .iter()
-                .all(|x| matches!(x, Detail::DeclarationChanged { .. }))
-    }
-    fn symbol_suppressed(&self, _: &Symbol, _: &str) -> bool {
-        false
-    }
-}
-
-/// Explain each of `names` by comparing its type in `old` and `new`.
-pub fn explain(old: &Graph, new: &Graph, names: &[String], ignore_declarations: bool) -> Explained {
-    let filter: &dyn TypeFilter = if ignore_declarations {
-        &IgnoreDeclarations
-    } else {
-        &NoFilter
-    };
-    let cmp = compare_kernels(old, new, filter);
+/// Explain each of `names` by comparing its type in `old` and `new`. A type
+/// the old side only declares (`struct net_device;` in a module that never
+/// looks inside) equals its definition, as everywhere in the comparison.
+pub fn explain(old: &Graph, new: &Graph, names: &[String]) -> Explained {
+    let cmp = compare_kernels(old, new, &NoFilter);
     let analysis = cmp.analyse();
     let by_name: FxHashMap<&str, usize> = cmp
         .changed_symbols
@@ -229,9 +205,6 @@ fn local_lines(
     }
     let diff = cmp.diffs.get(d);
     for det in &diff.details {
-        if matches!(det, Detail::DeclarationChanged { .. }) && !cmp.is_changed(d) {
-            continue;
-        }
         out.push(format!("{prefix}{}", detail_line(det, units)));
     }
     for (edge, child) in &diff.children {

@@ -503,7 +503,7 @@ pub fn explain_mismatches(
                 return Ok(Explained::default());
             }
             let g = module_view(&r.file, &r.name, &mine)?;
-            Ok(super::explain::explain(&g, &kernel_graph, &mine, true))
+            Ok(super::explain::explain(&g, &kernel_graph, &mine))
         })
         .collect();
     let mut tables = Vec::new();

@@ -36,10 +36,6 @@ pub enum Detail {
         old_bits: Option<u64>,
         new_bits: Option<u64>,
     },
-    DeclarationChanged {
-        old_complete: bool,
-        new_complete: bool,
-    },
     MemberAdded {
         name: String,
         offset_bits: u64,

@@ -35,14 +35,13 @@ pub const SYMBOL_KINDS: [&str; 10] = [
 /// Change kinds an entry for a type may name: `changed` (anything), a
 /// change of a member's or a typedef's type, or one of the report's leaf
 /// details (`kind` in the JSON report, with '-' for '_').
-pub const TYPE_KINDS: [&str; 21] = [
+pub const TYPE_KINDS: [&str; 20] = [
     "changed",
     "member-type-changed",
     "underlying-type-changed",
     "subtype-changed",
     "size-changed",
     "type-replaced",
-    "declaration-changed",
     "member-added",
     "member-removed",
     "member-renamed",

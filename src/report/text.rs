@@ -35,13 +35,6 @@ pub fn detail_line(d: &Detail, u: &Units) -> String {
             }
             s
         }
-        Detail::DeclarationChanged { new_complete, .. } => {
-            if *new_complete {
-                "type is now defined (was declaration-only)".into()
-            } else {
-                "type is now declaration-only (was defined)".into()
-            }
-        }
         Detail::MemberAdded {
             name,
             offset_bits,

@@ -144,5 +144,5 @@ fn explain_trees(
     let (ra, rb) = rayon::join(|| read_kernel(a, &opts), || read_kernel(b, &opts));
     let (ga, _) = ra?;
     let (gb, _) = rb?;
-    Ok(explain(&ga, &gb, names, false))
+    Ok(explain(&ga, &gb, names))
 }
