@@ -59,3 +59,34 @@ pub fn main_with<A: clap::Parser>(
         }
     }
 }
+
+/// Write `path` through `write`, beside it first and renamed into place, so a
+/// failed run never leaves a truncated file where a good one was (and the
+/// output may be the very file that was just read).
+pub fn replace_file(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> crate::Result<()> {
+    use crate::Error;
+    let err = |e: std::io::Error| Error::input(path, format!("cannot write: {e}"));
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::input(path, "not a file name"))?;
+    let tmp = path.with_file_name(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let res = (|| {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        write(&mut w)?;
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()
+    })();
+    match res.and_then(|()| std::fs::rename(&tmp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(err(e))
+        }
+    }
+}

@@ -86,37 +86,16 @@ pub(crate) fn read_kernel_arg(
 }
 
 fn write_file(g: &Graph, path: &Path) -> Result<()> {
-    let err = |e: std::io::Error| Error::input(path, format!("cannot write: {e}"));
-    // Write beside the target and rename, so a failed run never leaves a
-    // truncated baseline where a good one was.
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::input(path, "not a file name"))?;
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let res = (|| {
-        let f = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::new(f);
+    crate::cli::replace_file(path, |w| {
         if path.extension().is_some_and(|e| e == "gz") {
             // A fixed header (no name, no time) keeps the bytes reproducible.
-            let mut z = flate2::write::GzEncoder::new(&mut w, flate2::Compression::default());
+            let mut z = flate2::write::GzEncoder::new(w, flate2::Compression::default());
             dump::write(g, &mut z)?;
-            z.finish()?;
+            z.finish().map(drop)
         } else {
-            dump::write(g, &mut w)?;
+            dump::write(g, w)
         }
-        w.into_inner().map_err(|e| e.into_error())?.sync_all()
-    })();
-    match res {
-        Ok(()) => std::fs::rename(&tmp, path).map_err(err),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(err(e))
-        }
-    }
+    })
 }
 
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {

@@ -150,21 +150,7 @@ fn write_output(path: &Path, text: &str, out: &mut dyn Write) -> Result<()> {
     if path.as_os_str() == "-" {
         return out.write_all(text.as_bytes()).map_err(Error::stdout);
     }
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::input(path, "not a file name"))?;
-    // Replace atomically: the output may be the list that was just read.
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, text)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::input(path, format!("cannot write: {e}"))
-        })
+    crate::cli::replace_file(path, |w| w.write_all(text.as_bytes()))
 }
 
 fn extract(args: &ExtractArgs, out: &mut dyn Write) -> Result<i32> {
