@@ -61,6 +61,17 @@ fn approvals(extra: Option<&Extra>, parts: [Vec<Value>; 4], exit_code: i32) -> S
     }
 }
 
+/// `extra`'s top-level keys, then the document, pretty-printed.
+fn finish(mut doc: Value, extra: Option<&Extra>, w: &mut dyn Write) -> io::Result<()> {
+    if let (Some(x), Value::Object(m)) = (extra, &mut doc) {
+        for (k, v) in &x.top {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}
+
 fn add_key(mut objects: Vec<Value>, key: &str, values: &[Value]) -> Vec<Value> {
     for (o, v) in objects.iter_mut().zip(values) {
         if let Value::Object(m) = o {
@@ -110,7 +121,7 @@ pub fn write_with(
     let added: Vec<Value> = c.added.iter().map(|s| sym(s)).collect();
     let (removed, added, changed, leaves, exit_code) =
         approvals(extra, [removed, added, changed, leaves], c.exit_code());
-    let mut doc = json!({
+    let doc = json!({
         "schema": SCHEMA,
         "exit_code": exit_code,
         "removed": removed,
@@ -118,13 +129,7 @@ pub fn write_with(
         "changed": changed,
         "changed_types": leaves,
     });
-    if let (Some(x), Value::Object(m)) = (extra, &mut doc) {
-        for (k, v) in &x.top {
-            m.insert(k.clone(), v.clone());
-        }
-    }
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
-    writeln!(w)
+    finish(doc, extra, w)
 }
 
 /// Schema 2: what schema 1 leaves out. Every change carries the path that
@@ -340,7 +345,7 @@ pub fn write_v2(
     let added: Vec<Value> = c.added.iter().map(|s| sym_v2(c.b, s)).collect();
     let (removed, added, changed, leaves, exit_code) =
         approvals(extra, [removed, added, changed, leaves], c.exit_code());
-    let mut doc = json!({
+    let doc = json!({
         "schema": SCHEMA_V2,
         "exit_code": exit_code,
         "summary": {
@@ -357,11 +362,5 @@ pub fn write_v2(
         "changed": changed,
         "changed_types": leaves,
     });
-    if let (Some(x), Value::Object(m)) = (extra, &mut doc) {
-        for (k, v) in &x.top {
-            m.insert(k.clone(), v.clone());
-        }
-    }
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
-    writeln!(w)
+    finish(doc, extra, w)
 }
