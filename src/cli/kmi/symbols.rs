@@ -153,6 +153,15 @@ fn write_output(path: &Path, text: &str, out: &mut dyn Write) -> Result<()> {
     crate::cli::replace_file(path, |w| w.write_all(text.as_bytes()))
 }
 
+/// What the given modules export themselves: their imports of one another
+/// are not kernel symbols.
+fn provided_by(modules: &[Module]) -> FxHashSet<&str> {
+    modules
+        .iter()
+        .flat_map(|m| m.exports.iter().map(String::as_str))
+        .collect()
+}
+
 fn extract(args: &ExtractArgs, out: &mut dyn Write) -> Result<i32> {
     let existing = match &args.additions_only {
         Some(p) => whitelist::load(std::slice::from_ref(p))?,
@@ -160,10 +169,7 @@ fn extract(args: &ExtractArgs, out: &mut dyn Write) -> Result<i32> {
     };
     let modules = read_modules(&args.kernel.modules)?;
     let exported = kernel_exports(&args.kernel)?;
-    let provided: FxHashSet<&str> = modules
-        .iter()
-        .flat_map(|m| m.exports.iter().map(String::as_str))
-        .collect();
+    let provided = provided_by(&modules);
     let mut list: BTreeSet<String> = existing.iter().cloned().collect();
     let mut added = 0;
     for m in &modules {
@@ -211,10 +217,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let allowed: FxHashSet<&str> = lists.iter().flatten().map(String::as_str).collect();
     let modules = read_modules(&args.kernel.modules)?;
     let exported = kernel_exports(&args.kernel)?;
-    let provided: FxHashSet<&str> = modules
-        .iter()
-        .flat_map(|m| m.exports.iter().map(String::as_str))
-        .collect();
+    let provided = provided_by(&modules);
 
     let mut violations = Vec::new();
     for (mi, m) in modules.iter().enumerate() {
