@@ -130,28 +130,6 @@ pub struct TypeDiffs<'g> {
     defs_b: FxHashMap<(u8, &'g str), TypeId>,
 }
 
-fn tag_kind(n: &Node) -> Option<u8> {
-    match n {
-        Node::Aggregate { kind, .. } => Some(*kind as u8),
-        Node::Enum { .. } => Some(9),
-        _ => None,
-    }
-}
-
-/// Definitions by tag name, to complete declaration-only types. The lowest id
-/// wins, which is the first definition met in input order.
-fn definitions(g: &Graph) -> FxHashMap<(u8, &str), TypeId> {
-    let mut m = FxHashMap::default();
-    for (i, n) in g.nodes.iter().enumerate() {
-        if let (Some(k), Some(name)) = (tag_kind(n), n.tag_name())
-            && !n.is_declaration()
-        {
-            m.entry((k, g.str(name))).or_insert(TypeId(i as u32));
-        }
-    }
-    m
-}
-
 impl<'g> TypeDiffs<'g> {
     pub fn new(a: &'g Graph, b: &'g Graph) -> Self {
         TypeDiffs {
@@ -160,8 +138,8 @@ impl<'g> TypeDiffs<'g> {
             diffs: Vec::new(),
             memo: FxHashMap::default(),
             queue: Vec::new(),
-            defs_a: definitions(a),
-            defs_b: definitions(b),
+            defs_a: a.definitions(),
+            defs_b: b.definitions(),
         }
     }
 
@@ -181,8 +159,8 @@ impl<'g> TypeDiffs<'g> {
     fn complete(&self, g: &Graph, defs: &FxHashMap<(u8, &str), TypeId>, id: TypeId) -> TypeId {
         let n = g.node(id);
         if n.is_declaration()
-            && let (Some(k), Some(name)) = (tag_kind(n), n.tag_name())
-            && let Some(&d) = defs.get(&(k, g.str(name)))
+            && let Some(k) = g.tag(n)
+            && let Some(&d) = defs.get(&k)
         {
             return d;
         }

@@ -64,38 +64,6 @@ pub fn sniff(path: &Path) -> Result<Option<Graph>> {
     Err(Error::input(path, what))
 }
 
-/// The tag of a named struct, union or enum: what C identifies by name and
-/// what the comparison uses to complete declaration-only types.
-pub(crate) fn tag_key<'g>(g: &'g Graph, n: &Node) -> Option<(u8, &'g str)> {
-    match n {
-        Node::Aggregate {
-            kind,
-            name: Some(name),
-            ..
-        } => Some((*kind as u8, g.str(*name))),
-        Node::Enum {
-            name: Some(name), ..
-        } => Some((9, g.str(*name))),
-        _ => None,
-    }
-}
-
-/// The definition the comparison would use to complete each declared tag:
-/// the lowest-numbered definition of that name (see `compare::definitions`).
-/// A baseline must keep those choices, or comparing against it could differ
-/// from comparing against the tree it was made from.
-pub(crate) fn definitions(g: &Graph) -> FxHashMap<(u8, &str), TypeId> {
-    let mut m = FxHashMap::default();
-    for (i, n) in g.nodes.iter().enumerate() {
-        if let Some(k) = tag_key(g, n)
-            && !n.is_declaration()
-        {
-            m.entry(k).or_insert(TypeId(i as u32));
-        }
-    }
-    m
-}
-
 /// Every node reachable from the symbols, through type edges and, when
 /// `complete` is given, from each declaration to its completing definition.
 /// In first-visit order of a depth-first walk from the symbols in name
@@ -127,7 +95,7 @@ pub(crate) fn reachable(
         kids.extend(n.children());
         if let Some(defs) = complete
             && n.is_declaration()
-            && let Some(k) = tag_key(g, n)
+            && let Some(k) = g.tag(n)
             && let Some(&d) = defs.get(&k)
         {
             kids.push(d);
@@ -146,7 +114,7 @@ pub(crate) fn check_untagged_depth(
     roots: impl IntoIterator<Item = TypeId>,
 ) -> std::result::Result<(), (TypeId, String)> {
     let n = g.nodes.len();
-    let stops = |i: usize| tag_key(g, &g.nodes[i]).is_some();
+    let stops = |i: usize| g.tag(&g.nodes[i]).is_some();
     // depth[i]: 0 unvisited, u32::MAX on the stack, else 1 + longest chain.
     let mut depth = vec![0u32; n];
     for root in roots {

@@ -277,7 +277,7 @@ fn output_does_not_depend_on_node_numbering() {
 fn declaration_completion_survives_the_round_trip() {
     let g = sample(false);
     let back = p(&dump(&g)).unwrap();
-    let defs = definitions(&back);
+    let defs = back.definitions();
     let d = defs[&(AggKind::Struct as u8, "priv")];
     assert!(matches!(
         back.node(d),

@@ -2,7 +2,7 @@
 //! only on the graph's content, not on its node numbering.
 
 use super::syntax::{put_id, put_opt_str, put_str};
-use super::{MAGIC, VERSION, check_untagged_depth, definitions, reachable, tag_key};
+use super::{MAGIC, VERSION, check_untagged_depth, reachable};
 use crate::graph::{Graph, Node, SymbolKind, TypeId};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::{self, Write};
@@ -57,7 +57,7 @@ const DEPTH_GUARD: u32 = 4 * super::MAX_UNTAGGED_DEPTH as u32;
 impl Keys<'_, '_> {
     fn name_hash(&self, t: TypeId) -> Option<u128> {
         let g = self.w.g;
-        tag_key(g, g.node(t))?;
+        g.tag(g.node(t))?;
         Some(xxh3_128(g.describe(t).as_bytes()))
     }
 
@@ -135,7 +135,7 @@ fn ranks(g: &Graph, order: &[TypeId]) -> FxHashMap<TypeId, usize> {
     let mut groups: FxHashMap<(u8, &str), Vec<TypeId>> = FxHashMap::default();
     for &t in order {
         let n = g.node(t);
-        if let Some(k) = tag_key(g, n)
+        if let Some(k) = g.tag(n)
             && !n.is_declaration()
         {
             groups.entry(k).or_default().push(t);
@@ -361,7 +361,7 @@ fn sanitize(s: &str) -> String {
 /// Fails only on a write error or on a graph the reader would refuse (a
 /// type cycle that does not pass through a named struct or union).
 pub fn write(g: &Graph, w: &mut dyn Write) -> io::Result<()> {
-    let defs = definitions(g);
+    let defs = g.definitions();
     let order = reachable(g, &g.symbols, Some(&defs));
     check_untagged_depth(g, order.iter().copied()).map_err(|(t, msg)| {
         io::Error::new(

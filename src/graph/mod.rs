@@ -156,6 +156,23 @@ impl<N> Node<N> {
 }
 
 impl<N: Copy> Node<N> {
+    /// The tag of a named struct, union or enum, the types C identifies by
+    /// name: a kind code (the `AggKind` as a number, 9 for an enum, so a
+    /// struct and an enum of one name stay apart) and the name.
+    pub fn tag(&self) -> Option<(u8, N)> {
+        match self {
+            Node::Aggregate {
+                kind,
+                name: Some(name),
+                ..
+            } => Some((*kind as u8, *name)),
+            Node::Enum {
+                name: Some(name), ..
+            } => Some((9, *name)),
+            _ => None,
+        }
+    }
+
     /// The tag name of a named struct/union/enum: the types C identifies by name.
     pub fn tag_name(&self) -> Option<N> {
         match self {
@@ -272,6 +289,26 @@ impl Graph {
     pub fn finish_symbols(&mut self) {
         self.symbols.sort_by(|a, b| a.name.cmp(&b.name));
         self.symbols.dedup_by(|b, a| a.name == b.name);
+    }
+
+    /// [`Node::tag`] with the name as text.
+    pub fn tag(&self, n: &Node) -> Option<(u8, &str)> {
+        n.tag().map(|(k, name)| (k, self.str(name)))
+    }
+
+    /// The definition that completes each declaration-only tag: the lowest
+    /// id, which is the first definition met in input order. The comparison,
+    /// the final dedup and baselines all make this same choice.
+    pub fn definitions(&self) -> rustc_hash::FxHashMap<(u8, &str), TypeId> {
+        let mut m = rustc_hash::FxHashMap::default();
+        for (i, n) in self.nodes.iter().enumerate() {
+            if let Some(k) = self.tag(n)
+                && !n.is_declaration()
+            {
+                m.entry(k).or_insert(TypeId(i as u32));
+            }
+        }
+        m
     }
 
     /// Strip typedefs and qualifiers: what a value of this type really is.

@@ -266,20 +266,6 @@ fn label(n: &Node<&str>, buf: &mut Vec<u8>) {
     }
 }
 
-fn tag_of<'a>(n: &Node<&'a str>) -> Option<(u8, &'a str)> {
-    match n {
-        Node::Aggregate {
-            kind,
-            name: Some(name),
-            ..
-        } => Some((*kind as u8, name)),
-        Node::Enum {
-            name: Some(name), ..
-        } => Some((9, name)),
-        _ => None,
-    }
-}
-
 struct Hasher<'g, 's> {
     g: &'g LocalGraph<'s>,
     shape: Vec<u128>,
@@ -327,7 +313,7 @@ impl Hasher<'_, '_> {
         let g = self.g;
         let node = &g.nodes[i];
         for k in node.children() {
-            match g.nodes.get(k.index()).and_then(tag_of) {
+            match g.nodes.get(k.index()).and_then(Node::tag) {
                 // A tag contributes its name, and to a key also its shape.
                 Some(_) if keyed => {
                     self.hash(k, depth + 1, false);
@@ -341,7 +327,7 @@ impl Hasher<'_, '_> {
         self.buf.clear();
         label(node, &mut self.buf);
         for k in node.children() {
-            let part = match g.nodes.get(k.index()).and_then(tag_of) {
+            let part = match g.nodes.get(k.index()).and_then(Node::tag) {
                 Some((kind, name)) if keyed => {
                     Self::tag_name_hash(kind, name) ^ memo(&self.shape, k).rotate_left(1)
                 }
@@ -387,18 +373,11 @@ fn nonzero(h: u128) -> u128 {
 /// everything that points at it (`struct sk_buff` among them); after this the
 /// copies collapse. Returns the new graph and the new id of every old node.
 pub fn complete_declarations(g: &Graph) -> (Graph, Vec<TypeId>) {
-    let mut defs: FxHashMap<(u8, &str), TypeId> = FxHashMap::default();
+    let defs = g.definitions();
     let local = LocalGraph::from_graph(g);
-    for (i, n) in local.nodes.iter().enumerate() {
-        if let Some((k, name)) = tag_of(n)
-            && !n.is_declaration()
-        {
-            defs.entry((k, name)).or_insert(TypeId(i as u32));
-        }
-    }
     let redirect = |t: TypeId| -> TypeId {
         let n = &local.nodes[t.index()];
-        match tag_of(n) {
+        match n.tag() {
             Some(key) if n.is_declaration() => defs.get(&key).copied().unwrap_or(t),
             _ => t,
         }
