@@ -173,14 +173,6 @@ impl<N: Copy> Node<N> {
         }
     }
 
-    /// The tag name of a named struct/union/enum: the types C identifies by name.
-    pub fn tag_name(&self) -> Option<N> {
-        match self {
-            Node::Aggregate { name, .. } | Node::Enum { name, .. } => *name,
-            _ => None,
-        }
-    }
-
     pub fn is_declaration(&self) -> bool {
         matches!(
             self,

@@ -78,19 +78,41 @@ fn list_binaries(input: &KernelInput) -> Result<Vec<Binary>> {
     Ok(out)
 }
 
-/// Graph and its dedup keys, exports, stats, whether debug info was found,
-/// ELF and DWARF time.
-type BinaryResult = (
-    Graph,
-    Vec<u128>,
-    Vec<Symbol>,
-    DwarfStats,
-    bool,
-    Duration,
-    Duration,
-);
+/// What one binary contributes to its side.
+struct BinaryRead {
+    graph: Graph,
+    /// Dedup keys of `graph`'s nodes, computed here, in parallel.
+    keys: Vec<u128>,
+    exports: Vec<Symbol>,
+    stats: DwarfStats,
+    /// False when it has exports but no DWARF was found for it.
+    has_debug: bool,
+    elf_time: Duration,
+    dwarf_time: Duration,
+}
 
-fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<BinaryResult> {
+impl BinaryRead {
+    /// Exports without types: nothing to read, or no debug info.
+    fn untyped(
+        exports: Vec<Symbol>,
+        has_debug: bool,
+        elf_time: Duration,
+        dwarf_time: Duration,
+    ) -> Self {
+        BinaryRead {
+            graph: Graph::new(),
+            // The lone void node, which merging skips.
+            keys: vec![0],
+            exports,
+            stats: DwarfStats::default(),
+            has_debug,
+            elf_time,
+            dwarf_time,
+        }
+    }
+}
+
+fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<BinaryRead> {
     let t0 = Instant::now();
     let data = file::load(&b.path)?;
     let elf = object::File::parse(&*data)
@@ -99,21 +121,13 @@ fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<B
     if let Some(w) = &opts.whitelist {
         exports.retain(|s| w.contains(&s.name));
     }
-    let mut stats = DwarfStats::default();
     let elf_time = t0.elapsed();
     if exports.is_empty() || opts.symbols_only {
-        return Ok((
-            Graph::new(),
-            vec![0],
-            exports,
-            stats,
-            true,
-            elf_time,
-            Duration::ZERO,
-        ));
+        return Ok(BinaryRead::untyped(exports, true, elf_time, Duration::ZERO));
     }
     let t1 = Instant::now();
-    let g = if dwarf::has_dwarf(&elf) {
+    let mut stats = DwarfStats::default();
+    let graph = if dwarf::has_dwarf(&elf) {
         dwarf::read_types(&elf, &b.path, &mut exports, &mut stats)?
     } else if let Some(dbg) = lookup.find(&b.path, &data, b.rel.as_deref()) {
         let ddata = file::load(&dbg)?;
@@ -121,18 +135,17 @@ fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<B
             .map_err(|e| Error::input(&dbg, format!("not a valid ELF file: {e}")))?;
         dwarf::read_types(&delf, &dbg, &mut exports, &mut stats)?
     } else {
-        return Ok((
-            Graph::new(),
-            vec![0],
-            exports,
-            stats,
-            false,
-            elf_time,
-            t1.elapsed(),
-        ));
+        return Ok(BinaryRead::untyped(exports, false, elf_time, t1.elapsed()));
     };
-    let keys = dwarf::graph_keys(&g);
-    Ok((g, keys, exports, stats, true, elf_time, t1.elapsed()))
+    Ok(BinaryRead {
+        keys: dwarf::graph_keys(&graph),
+        graph,
+        exports,
+        stats,
+        has_debug: true,
+        elf_time,
+        dwarf_time: t1.elapsed(),
+    })
 }
 
 /// Read a whole kernel build into one graph.
@@ -156,7 +169,7 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
     } else {
         None
     };
-    let results: Vec<Result<BinaryResult>> = binaries
+    let results: Vec<Result<BinaryRead>> = binaries
         .par_iter()
         .map(|b| {
             let r = read_binary(b, &lookup, opts);
@@ -175,17 +188,17 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
     };
     let mut parts = Vec::with_capacity(results.len());
     for (b, r) in binaries.iter().zip(results) {
-        let (g, keys, syms, stats, has_debug, elf_time, dwarf_time) = r?;
-        report.elf_time += elf_time;
-        report.dwarf_time += dwarf_time;
-        if !has_debug {
+        let r = r?;
+        report.elf_time += r.elf_time;
+        report.dwarf_time += r.dwarf_time;
+        if !r.has_debug {
             report
                 .binaries_without_debug_info
                 .push(b.path.display().to_string());
         }
-        report.exports += syms.len();
-        report.dwarf.add(&stats);
-        parts.push((g, keys, syms));
+        report.exports += r.exports.len();
+        report.dwarf.add(&r.stats);
+        parts.push((r.graph, r.keys, r.exports));
     }
     report.read_time = t0.elapsed();
     let t1 = Instant::now();
