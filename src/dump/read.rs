@@ -74,6 +74,24 @@ impl Parser {
     }
 
     /// An item name before ':' (members, parameters), absent when unnamed.
+    /// ` { item item ... }`: members of a struct, enumerators of an enum.
+    fn braced<T>(
+        &mut self,
+        c: &mut Cursor<'_>,
+        mut item: impl FnMut(&mut Self, &mut Cursor<'_>) -> Res<T>,
+    ) -> Res<Vec<T>> {
+        c.space()?;
+        c.lit(b'{')?;
+        let mut out = Vec::new();
+        loop {
+            c.space()?;
+            if c.eat(b"}") {
+                return Ok(out);
+            }
+            out.push(item(self, c)?);
+        }
+    }
+
     fn item_name(&mut self, c: &mut Cursor<'_>) -> Res<Option<Name>> {
         if c.eat(b":") {
             return Ok(None);
@@ -256,39 +274,27 @@ impl Parser {
         };
         match &mut node {
             Node::Aggregate { members, .. } => {
-                c.space()?;
-                c.lit(b'{')?;
-                loop {
-                    c.space()?;
-                    if c.eat(b"}") {
-                        break;
-                    }
-                    let name = self.item_name(c)?;
-                    let ty = self.reference(c)?;
+                *members = self.braced(c, |p, c| {
+                    let name = p.item_name(c)?;
+                    let ty = p.reference(c)?;
                     c.lit(b'@')?;
                     let offset_bits = c.u64()?;
                     let bit_size = if c.eat(b"/") { Some(c.u64()?) } else { None };
-                    members.push(Member {
+                    Ok(Member {
                         name,
                         ty,
                         offset_bits,
                         bit_size,
-                    });
-                }
+                    })
+                })?;
             }
             Node::Enum { enumerators, .. } => {
-                c.space()?;
-                c.lit(b'{')?;
-                loop {
-                    c.space()?;
-                    if c.eat(b"}") {
-                        break;
-                    }
-                    let name = self.name(c, true)?;
+                *enumerators = self.braced(c, |p, c| {
+                    let name = p.name(c, true)?;
                     c.lit(b'=')?;
                     let value = c.i64()?;
-                    enumerators.push(Enumerator { name, value });
-                }
+                    Ok(Enumerator { name, value })
+                })?;
             }
             Node::Function {
                 params, variadic, ..

@@ -183,6 +183,16 @@ impl Writer<'_> {
         out.extend_from_slice(v.to_string().as_bytes());
     }
 
+    /// `NAME SIZE` or `NAME decl` of a struct, union or enum line.
+    fn tag_head(out: &mut Vec<u8>, name: Option<&str>, size_bits: Option<u64>) {
+        put_opt_str(out, name, false);
+        out.push(b' ');
+        match size_bits {
+            Some(s) => Self::num(out, s),
+            None => out.extend_from_slice(b"decl"),
+        }
+    }
+
     /// One node line, without the newline; with `label`, the text its key
     /// is computed from (no id, `rank=`, `at=` or comment; references `#`).
     fn node_text(&self, t: TypeId, rank: Option<usize>, label: bool) -> Vec<u8> {
@@ -260,12 +270,7 @@ impl Writer<'_> {
             } => {
                 o.extend_from_slice(kind.keyword().as_bytes());
                 o.push(b' ');
-                put_opt_str(&mut o, name.map(|n| g.str(n)), false);
-                o.push(b' ');
-                match size_bits {
-                    Some(s) => Self::num(&mut o, s),
-                    None => o.extend_from_slice(b"decl"),
-                }
+                Self::tag_head(&mut o, name.map(|n| g.str(n)), *size_bits);
                 extras(&mut o);
                 o.extend_from_slice(b" {");
                 for m in members {
@@ -290,12 +295,7 @@ impl Writer<'_> {
                 enumerators,
             } => {
                 o.extend_from_slice(b"enum ");
-                put_opt_str(&mut o, name.map(|n| g.str(n)), false);
-                o.push(b' ');
-                match size_bits {
-                    Some(s) => Self::num(&mut o, s),
-                    None => o.extend_from_slice(b"decl"),
-                }
+                Self::tag_head(&mut o, name.map(|n| g.str(n)), *size_bits);
                 extras(&mut o);
                 o.extend_from_slice(b" {");
                 for e in enumerators {
