@@ -21,6 +21,17 @@ pub struct Analysis {
     pub interface_leaves: Vec<Vec<usize>>,
 }
 
+impl Analysis {
+    /// Names of the leaf types that changed interface `i` (an index into
+    /// `Comparison::changed_symbols`), in name order.
+    pub fn leaf_names(&self, i: usize) -> Vec<String> {
+        self.interface_leaves[i]
+            .iter()
+            .map(|&li| self.leaves[li].name.clone())
+            .collect()
+    }
+}
+
 impl Comparison<'_> {
     /// The name of `d` when it is a change *of* one named type.
     pub fn named(&self, d: DiffId) -> Option<String> {

@@ -102,7 +102,7 @@ pub fn write_with(
                 "symbol": sym(s.new),
                 "symbol_changes": s.details,
                 "type_changes": local,
-                "changed_types": a.interface_leaves[i].iter().map(|&l| a.leaves[l].name.clone()).collect::<Vec<_>>(),
+                "changed_types": a.leaf_names(i),
             })
         })
         .collect();
@@ -309,7 +309,7 @@ pub fn write_v2(
                 "old_symbol": sym_v2(c.a, s.old),
                 "symbol_changes": s.details.iter().map(sym_change_v2).collect::<Vec<_>>(),
                 "type_changes": tc,
-                "changed_types": a.interface_leaves[i].iter().map(|&l| a.leaves[l].name.clone()).collect::<Vec<_>>(),
+                "changed_types": a.leaf_names(i),
             })
         })
         .collect();

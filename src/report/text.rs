@@ -488,11 +488,12 @@ pub fn write_with_notes(
             plural(changed.len(), &format!("Changed {kind}"))
         )?;
         for i in changed {
-            let leaves: Vec<String> = a.interface_leaves[i]
-                .iter()
-                .map(|&li| a.leaves[li].name.clone())
-                .collect();
-            p.interface(&c.changed_symbols[i], &leaves, note(&notes.changed, i), w)?;
+            p.interface(
+                &c.changed_symbols[i],
+                &a.leaf_names(i),
+                note(&notes.changed, i),
+                w,
+            )?;
         }
     }
 
