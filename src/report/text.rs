@@ -203,7 +203,10 @@ impl Printer<'_, '_> {
             return;
         }
         path.push(d);
-        let diff = self.c.diffs.get(d).clone();
+        // Through a copy of the reference, so the diff is borrowed from the
+        // comparison, not from `self`, which the recursion needs mutably.
+        let c = self.c;
+        let diff = c.diffs.get(d);
         for det in &diff.details {
             out.push(format!("{pad}{}", detail_line(det, &self.u)));
         }
