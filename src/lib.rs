@@ -6,13 +6,14 @@
 //! (memoised, cycle-safe diff of two graphs) -> `report` (text and JSON views
 //! of the change tree). `filter` holds whitelists and suppressions.
 
-pub mod abi;
+pub mod abi_check;
 pub mod cli;
 pub mod compare;
 pub mod dump;
 pub mod error;
 pub mod filter;
 pub mod graph;
+pub mod modcheck;
 pub mod read;
 pub mod report;
 

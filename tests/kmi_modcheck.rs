@@ -396,7 +396,7 @@ fn vermagic_derived_from_banner_and_config_matches_vmlinux() {
 
 #[test]
 fn corrupted_modules_never_panic() {
-    use kmidiff::abi::modcheck::read_module;
+    use kmidiff::modcheck::read_module;
     let dir = tempfile::tempdir().unwrap();
     let orig = std::fs::read(kernels().join("v1/modules/extra/kmi_b.ko")).unwrap();
     // Mostly the headers and the small sections the checks read, where a

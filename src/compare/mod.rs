@@ -8,6 +8,7 @@
 //! makes the answer independent of the order pairs were visited in.
 
 pub mod analysis;
+pub mod explain;
 mod symbols;
 pub use symbols::{
     Comparison, NoFilter, Reach, SymDetail, SymbolChange, TypeFilter, compare_kernels,
@@ -126,8 +127,8 @@ pub struct TypeDiffs<'g> {
     pub diffs: Vec<Diff>,
     memo: FxHashMap<(TypeId, TypeId), DiffId>,
     queue: Vec<DiffId>,
-    defs_a: FxHashMap<(u8, &'g str), TypeId>,
-    defs_b: FxHashMap<(u8, &'g str), TypeId>,
+    defs_a: FxHashMap<(crate::graph::Tag, &'g str), TypeId>,
+    defs_b: FxHashMap<(crate::graph::Tag, &'g str), TypeId>,
 }
 
 impl<'g> TypeDiffs<'g> {
@@ -156,7 +157,7 @@ impl<'g> TypeDiffs<'g> {
         d
     }
 
-    fn complete(&self, g: &Graph, defs: &FxHashMap<(u8, &str), TypeId>, id: TypeId) -> TypeId {
+    fn complete(&self, g: &Graph, defs: &FxHashMap<(crate::graph::Tag, &str), TypeId>, id: TypeId) -> TypeId {
         let n = g.node(id);
         if n.is_declaration()
             && let Some(k) = g.tag(n)

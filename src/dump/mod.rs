@@ -71,7 +71,7 @@ pub fn sniff(path: &Path) -> Result<Option<Graph>> {
 pub(crate) fn reachable(
     g: &Graph,
     symbols: &[Symbol],
-    complete: Option<&FxHashMap<(u8, &str), TypeId>>,
+    complete: Option<&FxHashMap<(crate::graph::Tag, &str), TypeId>>,
 ) -> Vec<TypeId> {
     let mut seen = vec![false; g.nodes.len()];
     let mut order = Vec::new();

@@ -278,7 +278,7 @@ fn declaration_completion_survives_the_round_trip() {
     let g = sample(false);
     let back = p(&dump(&g)).unwrap();
     let defs = back.definitions();
-    let d = defs[&(AggKind::Struct as u8, "priv")];
+    let d = defs[&(crate::graph::Tag::Struct, "priv")];
     assert!(matches!(
         back.node(d),
         Node::Aggregate {

@@ -132,7 +132,7 @@ fn assign_ids(w: &Writer<'_>, order: &[TypeId]) -> Vec<Option<u64>> {
 /// Rank of each definition among the written definitions of the same tag,
 /// in node order; only for tags defined more than once.
 fn ranks(g: &Graph, order: &[TypeId]) -> FxHashMap<TypeId, usize> {
-    let mut groups: FxHashMap<(u8, &str), Vec<TypeId>> = FxHashMap::default();
+    let mut groups: FxHashMap<(crate::graph::Tag, &str), Vec<TypeId>> = FxHashMap::default();
     for &t in order {
         let n = g.node(t);
         if let Some(k) = g.tag(n)

@@ -5,10 +5,11 @@
 //! plain integers. Names are interned per graph ([`Name`]). The interface root
 //! ([`Graph::symbols`]) maps every exported symbol to its type node.
 //!
-//! Types are deduplicated when they are added (see [`crate::read::dwarf::merge`]):
+//! Types are deduplicated when they are added (see [`dedup`]):
 //! the same `struct sk_buff` seen in 3000 compilation units becomes one node,
 //! so the comparison meets each distinct type once.
 
+pub mod dedup;
 mod describe;
 mod strings;
 pub use strings::{Interner, Name};
@@ -22,6 +23,15 @@ impl TypeId {
     pub fn index(self) -> usize {
         self.0 as usize
     }
+}
+
+/// The namespace C names a struct, union or enum in: `struct x` and
+/// `enum x` are different types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tag {
+    Struct,
+    Union,
+    Enum,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -157,18 +167,23 @@ impl<N> Node<N> {
 
 impl<N: Copy> Node<N> {
     /// The tag of a named struct, union or enum, the types C identifies by
-    /// name: a kind code (the `AggKind` as a number, 9 for an enum, so a
-    /// struct and an enum of one name stay apart) and the name.
-    pub fn tag(&self) -> Option<(u8, N)> {
+    /// name (a struct and an enum of one name stay apart).
+    pub fn tag(&self) -> Option<(Tag, N)> {
         match self {
             Node::Aggregate {
                 kind,
                 name: Some(name),
                 ..
-            } => Some((*kind as u8, *name)),
+            } => Some((
+                match kind {
+                    AggKind::Struct => Tag::Struct,
+                    AggKind::Union => Tag::Union,
+                },
+                *name,
+            )),
             Node::Enum {
                 name: Some(name), ..
-            } => Some((9, *name)),
+            } => Some((Tag::Enum, *name)),
             _ => None,
         }
     }
@@ -284,14 +299,14 @@ impl Graph {
     }
 
     /// [`Node::tag`] with the name as text.
-    pub fn tag(&self, n: &Node) -> Option<(u8, &str)> {
+    pub fn tag(&self, n: &Node) -> Option<(Tag, &str)> {
         n.tag().map(|(k, name)| (k, self.str(name)))
     }
 
     /// The definition that completes each declaration-only tag: the lowest
     /// id, which is the first definition met in input order. The comparison,
     /// the final dedup and baselines all make this same choice.
-    pub fn definitions(&self) -> rustc_hash::FxHashMap<(u8, &str), TypeId> {
+    pub fn definitions(&self) -> rustc_hash::FxHashMap<(Tag, &str), TypeId> {
         let mut m = rustc_hash::FxHashMap::default();
         for (i, n) in self.nodes.iter().enumerate() {
             if let Some(k) = self.tag(n)

@@ -138,7 +138,7 @@ fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<B
         return Ok(BinaryRead::untyped(exports, false, elf_time, t1.elapsed()));
     };
     Ok(BinaryRead {
-        keys: dwarf::graph_keys(&graph),
+        keys: crate::graph::dedup::graph_keys(&graph),
         graph,
         exports,
         stats,
@@ -202,7 +202,7 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
     }
     report.read_time = t0.elapsed();
     let t1 = Instant::now();
-    let g = dwarf::merge_graphs(parts);
+    let g = crate::graph::dedup::merge_graphs(parts);
     report.merge_time = t1.elapsed();
     report.dwarf.types_after_dedup = g.nodes.len();
     Ok((g, report))

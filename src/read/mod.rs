@@ -6,4 +6,5 @@ pub mod exports;
 pub mod file;
 pub mod kernel;
 pub mod modinfo;
+pub mod source;
 pub mod symvers;

@@ -5,6 +5,7 @@
 //! - `text::full` (`-f`): the whole change tree below every interface;
 //! - `json`: the same facts for machines.
 
+pub mod explain;
 pub mod json;
 pub mod text;
 
@@ -58,4 +59,11 @@ pub struct Options {
     pub units: Units,
     /// `-i`: name the impacted interfaces of each changed type.
     pub impacted: bool,
+}
+
+/// Report format of the `kmi` symbol-level commands.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
 }

@@ -1,12 +1,12 @@
 //! `kmi abi-check OLD NEW`: the symbol-level check distributions run to
 //! decide whether a kernel build changes the module ABI.
 
-use crate::abi::Format;
-use crate::abi::check::{self, ChangeKind};
-use crate::abi::explain::{Explained, explain};
-use crate::abi::ignore::IgnoreRules;
-use crate::abi::report::{AbiReport, write_json, write_text};
-use crate::abi::side::Source;
+use crate::report::Format;
+use crate::abi_check::{self as check, ChangeKind};
+use crate::compare::explain::{Explained, explain};
+use crate::abi_check::ignore::IgnoreRules;
+use crate::abi_check::report::{AbiReport, write_json, write_text};
+use crate::read::source::Source;
 use crate::error::{Error, Result};
 use crate::read::kernel::{KernelInput, ReadOptions, read_kernel};
 use rustc_hash::FxHashSet;

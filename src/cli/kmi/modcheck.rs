@@ -1,10 +1,10 @@
 //! `kmi modcheck MODULE... --kernel KERNEL`: will these modules load into
 //! that kernel, and if not, why? Without booting it.
 
-use crate::abi::Format;
-use crate::abi::modcheck::{KernelView, check_all, expand_inputs, explain_mismatches};
-use crate::abi::modcheck_report::{exit_status, write_json, write_text};
-use crate::abi::side::Source;
+use crate::report::Format;
+use crate::modcheck::{KernelView, check_all, expand_inputs, explain_mismatches};
+use crate::modcheck::report::{exit_status, write_json, write_text};
+use crate::read::source::Source;
 use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::PathBuf;

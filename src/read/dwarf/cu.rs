@@ -9,7 +9,7 @@
 //! are small.
 
 use super::R;
-use super::merge::LocalGraph;
+use crate::graph::dedup::LocalGraph;
 use crate::graph::{AggKind, Enumerator, Member, Node, Param, Qualifier, SymbolKind, TypeId};
 use gimli::constants::*;
 use gimli::{AttributeValue, DebuggingInformationEntry, Reader, UnitOffset};

@@ -11,13 +11,12 @@
 //! applied by the linker: applying them again would corrupt every offset.
 
 mod cu;
-pub mod merge;
 mod reloc;
 
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Symbol, SymbolKind};
 use cu::{CuOutput, Stats};
-use merge::{LocalGraph, Merger};
+use crate::graph::dedup::Merger;
 use object::{Object, ObjectSection};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -269,39 +268,4 @@ impl Accumulator {
             }
         }
     }
-}
-
-/// Dedup keys of a finished graph's nodes.
-pub fn graph_keys(g: &Graph) -> Vec<u128> {
-    LocalGraph::from_graph(g).keys()
-}
-
-/// Merge per-binary graphs into one per side, remapping each export's type.
-/// `parts` carry the dedup keys of their nodes ([`graph_keys`]).
-pub fn merge_graphs(parts: Vec<(Graph, Vec<u128>, Vec<Symbol>)>) -> Graph {
-    let mut g = Graph::new();
-    let mut merger = Merger::new();
-    for (part, keys, symbols) in parts {
-        let global = merger.merge_graph(&mut g, &part, &keys);
-        for mut s in symbols {
-            s.ty = s.ty.map(|t| global[t.index()]);
-            g.symbols.push(s);
-        }
-    }
-    // Two rounds: completing declarations can make variants equal, which
-    // can make what points at them equal in turn.
-    for _ in 0..2 {
-        let before = g.nodes.len();
-        let (mut h, remap) = merge::complete_declarations(&g);
-        h.symbols = std::mem::take(&mut g.symbols);
-        for s in &mut h.symbols {
-            s.ty = s.ty.map(|t| remap[t.index()]);
-        }
-        g = h;
-        if g.nodes.len() == before {
-            break;
-        }
-    }
-    g.finish_symbols();
-    g
 }

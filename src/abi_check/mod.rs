@@ -2,7 +2,10 @@
 //! compare between the previous upload and the new build to decide whether
 //! the ABI number must be bumped.
 
-use super::ignore::IgnoreRules;
+pub mod ignore;
+pub mod report;
+
+use ignore::IgnoreRules;
 use crate::graph::Symbol;
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -285,7 +288,7 @@ mod tests {
         let mut c = compare(&b, &a);
         assert_eq!(exit_status(&c), 12);
         let rules = IgnoreRules {
-            rules: super::super::ignore::parse(
+            rules: super::ignore::parse(
                 "symbol y\nmodule nothing\n",
                 std::path::Path::new("i"),
             )

@@ -13,8 +13,10 @@
 //! `depends=` is checked too, but only as a note: the loader never reads
 //! it, and a dependency that became built-in is no reason to fail.
 
-use super::explain::{Explained, Explanation, TypeChange};
-use super::side::{Source, SourceKind};
+pub mod report;
+
+use crate::compare::explain::{Explained, Explanation, TypeChange};
+use crate::read::source::{Source, SourceKind};
 use crate::error::{Error, Result};
 use crate::graph::Symbol;
 use crate::read::exports::read_exports;
@@ -503,7 +505,7 @@ pub fn explain_mismatches(
                 return Ok(Explained::default());
             }
             let g = module_view(&r.file, &r.name, &mine)?;
-            Ok(super::explain::explain(&g, &kernel_graph, &mine))
+            Ok(crate::compare::explain::explain(&g, &kernel_graph, &mine))
         })
         .collect();
     let mut tables = Vec::new();
@@ -550,8 +552,8 @@ fn module_view(path: &Path, module: &str, names: &[String]) -> Result<crate::gra
     } else {
         crate::graph::Graph::new()
     };
-    let keys = crate::read::dwarf::graph_keys(&g);
-    Ok(crate::read::dwarf::merge_graphs(vec![(g, keys, syms)]))
+    let keys = crate::graph::dedup::graph_keys(&g);
+    Ok(crate::graph::dedup::merge_graphs(vec![(g, keys, syms)]))
 }
 
 /// Kernel-side facts for reports.

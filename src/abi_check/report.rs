@@ -1,9 +1,9 @@
 //! abi-check reports: text for people, JSON (`kmi-abi-check/1`) for CI.
 
-use super::check::{Change, ChangeKind, exit_status};
-use super::explain::{Explained, Explanation, TypeChange};
+use super::{Change, ChangeKind, exit_status};
+use crate::compare::explain::{Explained, Explanation, TypeChange};
 use super::ignore::IgnoreRules;
-use super::side::SourceKind;
+use crate::read::source::SourceKind;
 use crate::graph::Symbol;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -119,24 +119,9 @@ pub fn write_text(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w)?;
     }
     if let Some(e) = r.explanations {
-        write_type_table(&e.types, w)?;
+        crate::report::explain::write_type_table(&e.types, w)?;
     }
     writeln!(w, "{}", summary_line(r.changes))
-}
-
-/// Each changed type named by an explanation, once, with what changed.
-pub fn write_type_table(types: &[TypeChange], w: &mut dyn Write) -> io::Result<()> {
-    if types.is_empty() {
-        return Ok(());
-    }
-    writeln!(w, "Changed types behind the CRC changes ({}):", types.len())?;
-    for t in types {
-        writeln!(w, "  {}:", t.name)?;
-        for d in &t.details {
-            writeln!(w, "    {d}")?;
-        }
-    }
-    writeln!(w)
 }
 
 fn summary_line(changes: &[Change]) -> String {

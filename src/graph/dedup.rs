@@ -19,7 +19,7 @@
 //! in a fixed order (vmlinux, then modules by path, units in file order), which
 //! keeps the result identical at any thread count.
 
-use crate::graph::{Graph, Member, Node, Param, TypeId};
+use crate::graph::{Graph, Member, Node, Param, Symbol, TypeId};
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_128;
 
@@ -280,8 +280,8 @@ struct Hasher<'g, 's> {
 const CYCLE: u128 = 0x5eed_c1c1e;
 
 impl Hasher<'_, '_> {
-    fn tag_name_hash(kind: u8, name: &str) -> u128 {
-        xxhash_rust::xxh3::xxh3_128_with_seed(name.as_bytes(), 0xfe00 | u64::from(kind))
+    fn tag_name_hash(kind: crate::graph::Tag, name: &str) -> u128 {
+        xxhash_rust::xxh3::xxh3_128_with_seed(name.as_bytes(), 0xfe00 | kind as u64)
     }
 
     // Both recursions run in two phases: first make sure every child's value
@@ -592,4 +592,39 @@ mod tests {
         };
         assert_eq!(ka[sa.index()], b.keys()[s.index()]);
     }
+}
+
+/// Dedup keys of a finished graph's nodes.
+pub fn graph_keys(g: &Graph) -> Vec<u128> {
+    LocalGraph::from_graph(g).keys()
+}
+
+/// Merge per-binary graphs into one per side, remapping each export's type.
+/// `parts` carry the dedup keys of their nodes ([`graph_keys`]).
+pub fn merge_graphs(parts: Vec<(Graph, Vec<u128>, Vec<Symbol>)>) -> Graph {
+    let mut g = Graph::new();
+    let mut merger = Merger::new();
+    for (part, keys, symbols) in parts {
+        let global = merger.merge_graph(&mut g, &part, &keys);
+        for mut s in symbols {
+            s.ty = s.ty.map(|t| global[t.index()]);
+            g.symbols.push(s);
+        }
+    }
+    // Two rounds: completing declarations can make variants equal, which
+    // can make what points at them equal in turn.
+    for _ in 0..2 {
+        let before = g.nodes.len();
+        let (mut h, remap) = complete_declarations(&g);
+        h.symbols = std::mem::take(&mut g.symbols);
+        for s in &mut h.symbols {
+            s.ty = s.ty.map(|t| remap[t.index()]);
+        }
+        g = h;
+        if g.nodes.len() == before {
+            break;
+        }
+    }
+    g.finish_symbols();
+    g
 }
