@@ -1,7 +1,7 @@
 //! Bad input: a clear one-line error naming the file, exit 1 (2 for usage).
 
-mod common;
-use common::*;
+
+use crate::common::*;
 
 #[test]
 fn usage_errors_exit_2() {

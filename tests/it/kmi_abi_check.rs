@@ -1,8 +1,8 @@
 //! `kmi abi-check` on the fixture kernels: both input forms, the expected
 //! v1 -> v2 changes, ignore files, JSON, --explain and bad input.
 
-mod common;
-use common::*;
+
+use crate::common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

@@ -1,8 +1,8 @@
 //! kmidiff end to end on the two real kernels in shared/fixtures/kernels,
 //! checked against the ground truth in expected-v1-v2.json.
 
-mod common;
-use common::*;
+
+use crate::common::*;
 use serde_json::Value;
 
 fn names(v: &Value) -> Vec<String> {

@@ -1,7 +1,7 @@
 //! Garbled input must give an error or a result, never a panic.
 
-mod common;
-use common::*;
+
+use crate::common::*;
 use kmidiff::read::kernel::{KernelInput, ReadOptions, read_kernel};
 
 /// A small deterministic generator (xorshift), so failures reproduce.

@@ -1,7 +1,7 @@
 //! `kmi symbols extract|check` on the fixture kernels.
 
-mod common;
-use common::*;
+
+use crate::common::*;
 use serde_json::Value;
 
 fn extract(args: &[&str]) -> Run {

@@ -1,8 +1,8 @@
 //! kmidiff with baselines (`kmi dump` files) in place of kernel trees, and
 //! approved changes (`--allow`).
 
-mod common;
-use common::*;
+
+use crate::common::*;
 use serde_json::Value;
 
 fn tree_vs_tree(extra: &[&str]) -> Run {

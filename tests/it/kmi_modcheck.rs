@@ -2,8 +2,8 @@
 //! against v2 (as a tree and as a Module.symvers), libabigail's
 //! modversions module, --explain and bad input.
 
-mod common;
-use common::*;
+
+use crate::common::*;
 use serde_json::Value;
 
 const KMI_A_CHANGED: [&str; 5] = [

@@ -1,7 +1,7 @@
 //! `kmi dump`: deterministic, reviewable baselines of the fixture kernels.
 
-mod common;
-use common::*;
+
+use crate::common::*;
 
 fn read(p: &std::path::Path) -> Vec<u8> {
     std::fs::read(p).unwrap()

@@ -1,8 +1,8 @@
 //! The readers on every layout in the fixtures: export tables of 4.14 to 6.1,
 //! modversions, aarch64, split debug info.
 
-mod common;
-use common::*;
+
+use crate::common::*;
 use kmidiff::graph::SymbolKind;
 use kmidiff::read::exports::read_exports;
 use kmidiff::read::kernel::{KernelInput, ReadOptions, read_kernel};

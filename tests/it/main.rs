@@ -1,0 +1,13 @@
+//! One integration test binary: each module runs the binaries (or the
+//! library) on ../shared/fixtures. One binary links once, which keeps CI quick.
+
+mod common;
+mod errors;
+mod kmi_abi_check;
+mod kmi_dump;
+mod kmi_modcheck;
+mod kmi_symbols;
+mod kmidiff_baseline;
+mod kmidiff_fixtures;
+mod readers;
+mod robustness;
