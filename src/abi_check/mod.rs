@@ -5,86 +5,27 @@
 pub mod ignore;
 pub mod report;
 
-use ignore::IgnoreRules;
+use crate::compare::{ChangeKind, Paired, pair_symbols, symbol_details};
 use crate::graph::Symbol;
-use serde::Serialize;
-use std::cmp::Ordering;
+use crate::report::annotate::Annotation;
+use ignore::IgnoreRules;
 
-/// One kind of symbol-level change, in report order: breaking kinds first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
-    Removed,
-    CrcChanged,
-    NowGpl,
-    NamespaceChanged,
-    NoLongerGpl,
-    Added,
-    Moved,
-}
+/// The kinds abi-check reports, in report order: breaking kinds first.
+pub const REPORTED: [ChangeKind; 7] = [
+    ChangeKind::Removed,
+    ChangeKind::CrcChanged,
+    ChangeKind::NowGpl,
+    ChangeKind::NamespaceChanged,
+    ChangeKind::NoLongerGpl,
+    ChangeKind::Added,
+    ChangeKind::ModuleChanged,
+];
 
-impl ChangeKind {
-    pub const ALL: [ChangeKind; 7] = [
-        ChangeKind::Removed,
-        ChangeKind::CrcChanged,
-        ChangeKind::NowGpl,
-        ChangeKind::NamespaceChanged,
-        ChangeKind::NoLongerGpl,
-        ChangeKind::Added,
-        ChangeKind::Moved,
-    ];
-
-    /// Would a module built against the old kernel fail to load (or lose
-    /// access) with the new one? Removal, CRC, GPL-only and namespace changes
-    /// all make the loader refuse it; the rest only widen the interface.
-    pub fn breaking(self) -> bool {
-        matches!(
-            self,
-            ChangeKind::Removed
-                | ChangeKind::CrcChanged
-                | ChangeKind::NowGpl
-                | ChangeKind::NamespaceChanged
-        )
-    }
-
-    /// The JSON and summary key.
-    pub fn key(self) -> &'static str {
-        match self {
-            ChangeKind::Removed => "removed",
-            ChangeKind::CrcChanged => "crc_changed",
-            ChangeKind::NowGpl => "now_gpl",
-            ChangeKind::NamespaceChanged => "namespace_changed",
-            ChangeKind::NoLongerGpl => "no_longer_gpl",
-            ChangeKind::Added => "added",
-            ChangeKind::Moved => "moved",
-        }
-    }
-
-    /// How the summary line counts this kind.
-    pub fn short(self) -> &'static str {
-        match self {
-            ChangeKind::Removed => "removed",
-            ChangeKind::CrcChanged => "CRC changed",
-            ChangeKind::NowGpl => "now GPL-only",
-            ChangeKind::NamespaceChanged => "namespace changed",
-            ChangeKind::NoLongerGpl => "no longer GPL-only",
-            ChangeKind::Added => "added",
-            ChangeKind::Moved => "moved",
-        }
-    }
-
-    /// Section title of the text report.
-    pub fn title(self) -> &'static str {
-        match self {
-            ChangeKind::Removed => "Removed",
-            ChangeKind::CrcChanged => "CRC changed",
-            ChangeKind::NowGpl => "Now GPL-only",
-            ChangeKind::NamespaceChanged => "Namespace changed",
-            ChangeKind::NoLongerGpl => "No longer GPL-only",
-            ChangeKind::Added => "Added",
-            ChangeKind::Moved => "Moved to another module",
-        }
-    }
+fn rank(k: ChangeKind) -> usize {
+    REPORTED
+        .iter()
+        .position(|&r| r == k)
+        .unwrap_or(REPORTED.len())
 }
 
 /// One change of one symbol. A symbol can have several (CRC changed and
@@ -95,8 +36,8 @@ pub struct Change {
     pub symbol: String,
     pub old: Option<Symbol>,
     pub new: Option<Symbol>,
-    /// Index of the ignore rule that accepted this change.
-    pub ignored_by: Option<usize>,
+    /// The ignore rule that accepted this change.
+    pub ignored_by: Option<Annotation>,
 }
 
 impl Change {
@@ -129,51 +70,24 @@ impl Change {
 /// The result is ordered by kind, then symbol.
 pub fn compare(old: &[Symbol], new: &[Symbol]) -> Vec<Change> {
     let mut out = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    loop {
-        let ord = match (old.get(i), new.get(j)) {
-            (Some(a), Some(b)) => a.name.cmp(&b.name),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => break,
-        };
-        match ord {
-            Ordering::Less => {
-                out.push(change(ChangeKind::Removed, Some(&old[i]), None));
-                i += 1;
-            }
-            Ordering::Greater => {
-                out.push(change(ChangeKind::Added, None, Some(&new[j])));
-                j += 1;
-            }
-            Ordering::Equal => {
-                let (a, b) = (&old[i], &new[j]);
-                let mut kinds = Vec::new();
-                if a.crc != b.crc {
-                    kinds.push(ChangeKind::CrcChanged);
+    for p in pair_symbols(old, new) {
+        match p {
+            Paired::Removed(a) => out.push(change(ChangeKind::Removed, Some(a), None)),
+            Paired::Added(b) => out.push(change(ChangeKind::Added, None, Some(b))),
+            Paired::Both(a, b) => {
+                for d in symbol_details(a, b) {
+                    if REPORTED.contains(&d.kind()) {
+                        out.push(change(d.kind(), Some(a), Some(b)));
+                    }
                 }
-                if a.gpl != b.gpl {
-                    kinds.push(if b.gpl {
-                        ChangeKind::NowGpl
-                    } else {
-                        ChangeKind::NoLongerGpl
-                    });
-                }
-                if a.namespace != b.namespace {
-                    kinds.push(ChangeKind::NamespaceChanged);
-                }
-                if a.module != b.module {
-                    kinds.push(ChangeKind::Moved);
-                }
-                for k in kinds {
-                    out.push(change(k, Some(a), Some(b)));
-                }
-                i += 1;
-                j += 1;
             }
         }
     }
-    out.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.symbol.cmp(&b.symbol)));
+    out.sort_by(|a, b| {
+        rank(a.kind)
+            .cmp(&rank(b.kind))
+            .then_with(|| a.symbol.cmp(&b.symbol))
+    });
     out
 }
 
@@ -194,8 +108,8 @@ fn change(kind: ChangeKind, old: Option<&Symbol>, new: Option<&Symbol>) -> Chang
 pub fn apply_ignores(changes: &mut [Change], rules: &IgnoreRules) -> Vec<usize> {
     let mut used = vec![0; rules.rules.len()];
     for c in changes.iter_mut() {
-        if let Some(r) = rules.find(&c.symbol, &c.modules()) {
-            c.ignored_by = Some(r);
+        if let Some(r) = rules.find(&c.symbol, &c.modules(), c.kind) {
+            c.ignored_by = Some(rules.rules[r].annotation());
             used[r] += 1;
         }
     }
@@ -270,7 +184,7 @@ mod tests {
                 (ChangeKind::NamespaceChanged, "e_ns"),
                 (ChangeKind::NoLongerGpl, "d_ungpl"),
                 (ChangeKind::Added, "z_new"),
-                (ChangeKind::Moved, "f_moved"),
+                (ChangeKind::ModuleChanged, "f_moved"),
             ]
         );
         assert_eq!(exit_status(&c), 12);
@@ -288,11 +202,8 @@ mod tests {
         let mut c = compare(&b, &a);
         assert_eq!(exit_status(&c), 12);
         let rules = IgnoreRules {
-            rules: super::ignore::parse(
-                "symbol y\nmodule nothing\n",
-                std::path::Path::new("i"),
-            )
-            .unwrap(),
+            rules: super::ignore::parse("symbol y\nmodule nothing\n", std::path::Path::new("i"))
+                .unwrap(),
         };
         assert_eq!(apply_ignores(&mut c, &rules), [1, 0]);
         assert_eq!(exit_status(&c), 0);

@@ -1,14 +1,18 @@
 //! abi-check reports: text for people, JSON (`kmi-abi-check/1`) for CI.
 
-use super::{Change, ChangeKind, exit_status};
-use crate::compare::explain::{Explained, Explanation, TypeChange};
 use super::ignore::IgnoreRules;
-use crate::read::source::SourceKind;
+use super::{Change, REPORTED, exit_status};
+use crate::compare::ChangeKind;
+use crate::compare::explain::{Explained, Explanation, TypeChange};
 use crate::graph::Symbol;
+use crate::read::source::SourceKind;
+use crate::report::annotate::Annotation;
 use serde::Serialize;
 use std::io::{self, Write};
 
-pub const SCHEMA: &str = "kmi-abi-check/1";
+/// Version 2: change ids are the vocabulary's ([`crate::compare::KINDS`]);
+/// version 1 said `moved` for `module_changed`.
+pub const SCHEMA: &str = "kmi-abi-check/2";
 
 /// Everything a report shows.
 pub struct AbiReport<'a> {
@@ -66,7 +70,7 @@ fn describe(c: &Change) -> String {
                 ns(&n.namespace)
             )
         }
-        (ChangeKind::Moved, Some(o), Some(n)) => format!("{} -> {}", o.module, n.module),
+        (ChangeKind::ModuleChanged, Some(o), Some(n)) => format!("{} -> {}", o.module, n.module),
         _ => String::new(),
     }
 }
@@ -81,7 +85,7 @@ pub fn write_text(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
     if r.changes.is_empty() {
         return Ok(());
     }
-    for kind in ChangeKind::ALL {
+    for kind in REPORTED {
         let list: Vec<&Change> = r.changes.iter().filter(|c| c.kind == kind).collect();
         if list.is_empty() {
             continue;
@@ -103,9 +107,8 @@ pub fn write_text(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "{head}):")?;
         for c in list {
             let mut line = format!("  {} {}", c.symbol, describe(c));
-            if let Some(i) = c.ignored_by {
-                let rule = &r.rules.rules[i];
-                line += &format!("  [ignored by {}: {}]", rule.origin(), rule.text());
+            if let Some(n) = &c.ignored_by {
+                line += &format!("  [ignored by {}: {}]", n.origin(), n.rule);
             }
             writeln!(w, "{line}")?;
             if kind == ChangeKind::CrcChanged
@@ -127,12 +130,12 @@ pub fn write_text(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
 fn summary_line(changes: &[Change]) -> String {
     let count = |k: ChangeKind| changes.iter().filter(|c| c.kind == k && c.counts()).count();
     let part = |breaking: bool| -> (usize, String) {
-        let items: Vec<String> = ChangeKind::ALL
+        let items: Vec<String> = REPORTED
             .iter()
             .filter(|k| k.breaking() == breaking && count(**k) > 0)
-            .map(|k| format!("{} {}", count(*k), k.short()))
+            .map(|k| format!("{} {}", count(*k), k.label()))
             .collect();
-        let n = ChangeKind::ALL
+        let n = REPORTED
             .iter()
             .filter(|k| k.breaking() == breaking)
             .map(|k| count(*k))
@@ -183,12 +186,11 @@ struct RuleDoc {
     rule: String,
 }
 
-fn rule_doc(rules: &IgnoreRules, i: usize) -> RuleDoc {
-    let r = &rules.rules[i];
+fn rule_doc(n: &Annotation) -> RuleDoc {
     RuleDoc {
-        file: r.file.display().to_string(),
-        line: r.line,
-        rule: r.text(),
+        file: n.file.display().to_string(),
+        line: n.line,
+        rule: n.rule.clone(),
     }
 }
 
@@ -213,18 +215,13 @@ struct SideDoc<'a> {
     symbols: usize,
 }
 
-#[derive(Serialize)]
-struct SummaryDoc {
-    removed: usize,
-    crc_changed: usize,
-    now_gpl: usize,
-    namespace_changed: usize,
-    no_longer_gpl: usize,
-    added: usize,
-    moved: usize,
-    breaking: usize,
-    compatible: usize,
-    ignored: usize,
+/// Per reported kind (by id, in report order), then the totals.
+struct SummaryDoc(Vec<(&'static str, usize)>);
+
+impl Serialize for SummaryDoc {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
 }
 
 #[derive(Serialize)]
@@ -254,13 +251,13 @@ pub fn write_json(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|c| ChangeDoc {
             symbol: &c.symbol,
-            change: c.kind.key(),
+            change: c.kind.id(),
             breaking: c.kind.breaking(),
             module: c.module(),
             old: sym_doc(&c.old),
             new: sym_doc(&c.new),
             ignored: c.ignored_by.is_some(),
-            ignored_by: c.ignored_by.map(|i| rule_doc(r.rules, i)),
+            ignored_by: c.ignored_by.as_ref().map(rule_doc),
             explanation: if c.kind == ChangeKind::CrcChanged {
                 r.explanations.and_then(|m| m.symbols.get(&c.symbol))
             } else {
@@ -285,21 +282,20 @@ pub fn write_json(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
         old: side_doc(&r.old),
         new: side_doc(&r.new),
         changes,
-        summary: SummaryDoc {
-            removed: count(ChangeKind::Removed),
-            crc_changed: count(ChangeKind::CrcChanged),
-            now_gpl: count(ChangeKind::NowGpl),
-            namespace_changed: count(ChangeKind::NamespaceChanged),
-            no_longer_gpl: count(ChangeKind::NoLongerGpl),
-            added: count(ChangeKind::Added),
-            moved: count(ChangeKind::Moved),
-            breaking: counted(true),
-            compatible: counted(false),
-            ignored: r.changes.iter().filter(|c| !c.counts()).count(),
-        },
+        summary: SummaryDoc(
+            REPORTED
+                .iter()
+                .map(|&k| (k.id(), count(k)))
+                .chain([
+                    ("breaking", counted(true)),
+                    ("compatible", counted(false)),
+                    ("ignored", r.changes.iter().filter(|c| !c.counts()).count()),
+                ])
+                .collect(),
+        ),
         unused_ignore_rules: (0..r.rules.rules.len())
             .filter(|&i| r.used.get(i) == Some(&0))
-            .map(|i| rule_doc(r.rules, i))
+            .map(|i| rule_doc(&r.rules.rules[i].annotation()))
             .collect(),
         changed_types: r.explanations.map(|e| e.types.as_slice()),
         exit_status: exit_status(r.changes),

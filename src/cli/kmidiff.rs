@@ -1,12 +1,11 @@
 //! `kmidiff`: libabigail's command line, our engine.
 
-use crate::compare::{Comparison, NoFilter, TypeFilter, compare_kernels};
+use crate::compare::{NoFilter, TypeFilter, compare_kernels};
 use crate::dump::Kernel;
 use crate::error::{Error, Result};
-use crate::filter::allow::{AllowList, Verdict};
+use crate::filter::allow::AllowList;
 use crate::filter::{apply::SuppressionFilter, suppr::Suppressions, whitelist};
 use crate::read::kernel::{ReadOptions, ReadReport};
-use crate::report::text::Notes;
 use crate::report::{self, Options, Units};
 use clap::Parser;
 use std::io::Write;
@@ -215,36 +214,25 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         },
         impacted: args.impacted,
     };
-    let verdict = allow.as_ref().map(|l| l.apply(&cmp, &analysis));
-    let res = match (args.format, &allow, &verdict) {
-        (Format::Text, Some(l), Some(v)) => {
-            let notes = approval_notes(&cmp, l, v);
-            report::text::write_with_notes(&cmp, &analysis, &ropts, args.full, &notes, out)
+    let notes = allow
+        .as_ref()
+        .map(|l| l.apply(&cmp, &analysis, &args.allow));
+    match args.format {
+        Format::Text => {
+            report::text::write_annotated(&cmp, &analysis, &ropts, args.full, notes.as_ref(), out)
         }
-        (Format::Text, ..) => report::text::write(&cmp, &analysis, &ropts, args.full, out),
-        (Format::Json, ..) => {
-            let extra = match (&allow, &verdict) {
-                (Some(l), Some(v)) => Some(approval_json(l, v, args)),
-                _ => None,
-            };
-            if args.json_schema == 2 {
-                report::json::write_v2(&cmp, &analysis, extra.as_ref(), out)
-            } else {
-                report::json::write_with(&cmp, &analysis, extra.as_ref(), out)
-            }
+        Format::Json if args.json_schema == 2 => {
+            report::json::write_v2(&cmp, &analysis, notes.as_ref(), out)
         }
-    };
-    res.map_err(Error::stdout)?;
-    if let (Some(l), Some(v)) = (&allow, &verdict) {
-        for &i in &v.stale {
-            let e = &l.entries[i];
-            eprintln!(
-                "kmidiff: warning: {}:{}: stale --allow entry, matches no change: {}",
-                e.file.display(),
-                e.line,
-                e.spec()
-            );
-        }
+        Format::Json => report::json::write_with(&cmp, &analysis, notes.as_ref(), out),
+    }
+    .map_err(Error::stdout)?;
+    for n in notes.iter().flat_map(|n| &n.stale) {
+        eprintln!(
+            "kmidiff: warning: {}: stale --allow entry, matches no change: {}",
+            n.origin(),
+            n.rule
+        );
     }
     if args.verbose {
         eprintln!(
@@ -253,82 +241,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
             t0.elapsed()
         );
     }
-    Ok(verdict.map_or_else(|| cmp.exit_code(), |v| v.exit_code))
-}
-
-/// "approved by allow.txt:3: symbol x crc-changed # reason", per entry used.
-fn approved_lines(l: &AllowList, used: &[usize]) -> Vec<String> {
-    used.iter()
-        .map(|&i| {
-            let e = &l.entries[i];
-            let mut s = format!("approved by {}:{}: {}", e.file.display(), e.line, e.spec());
-            if !e.reason.is_empty() {
-                s += &format!(" # {}", e.reason);
-            }
-            s
-        })
-        .collect()
-}
-
-fn approval_notes(c: &Comparison<'_>, l: &AllowList, v: &Verdict) -> Notes {
-    let lines = |x: &[Vec<usize>]| x.iter().map(|u| approved_lines(l, u)).collect();
-    let mut trailer = Vec::new();
-    if !c.is_empty() {
-        let total = c.removed.len() + c.added.len() + c.changed_symbols.len();
-        trailer.push(format!(
-            "Approved changes: {} of {total} interfaces (--allow; they do not set exit bits)",
-            v.approved_count()
-        ));
-        trailer.push(String::new());
-    }
-    if !v.stale.is_empty() {
-        trailer.push("Stale --allow entries (they match no change):".into());
-        for &i in &v.stale {
-            let e = &l.entries[i];
-            trailer.push(format!("  {}:{}: {}", e.file.display(), e.line, e.spec()));
-        }
-        trailer.push(String::new());
-    }
-    Notes {
-        removed: lines(&v.removed),
-        added: lines(&v.added),
-        changed: lines(&v.changed),
-        leaves: lines(&v.leaves),
-        trailer,
-    }
-}
-
-fn approval_json(l: &AllowList, v: &Verdict, args: &Args) -> report::json::Extra {
-    use serde_json::{Value, json};
-    let entry = |i: usize| {
-        let e = &l.entries[i];
-        json!({
-            "file": e.file.display().to_string(),
-            "line": e.line,
-            "entry": e.spec(),
-            "reason": e.reason,
-        })
-    };
-    let per = |x: &[Vec<usize>]| -> Vec<Value> {
-        x.iter()
-            .map(|u| Value::Array(u.iter().map(|&i| entry(i)).collect()))
-            .collect()
-    };
-    report::json::Extra {
-        removed: per(&v.removed),
-        added: per(&v.added),
-        changed: per(&v.changed),
-        leaves: per(&v.leaves),
-        top: vec![(
-            "allow".into(),
-            json!({
-                "files": args.allow.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-                "approved": v.approved_count(),
-                "stale": v.stale.iter().map(|&i| entry(i)).collect::<Vec<_>>(),
-            }),
-        )],
-        exit_code: Some(v.exit_code),
-    }
+    Ok(notes.map_or_else(|| cmp.exit_code(), |n| n.exit_code))
 }
 
 pub fn main() -> i32 {

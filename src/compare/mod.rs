@@ -9,10 +9,13 @@
 
 pub mod analysis;
 pub mod explain;
+pub mod facts;
+pub mod kind;
 mod symbols;
+pub use kind::{ChangeKind, KINDS};
 pub use symbols::{
-    Comparison, NoFilter, Reach, SymDetail, SymbolChange, TypeFilter, compare_kernels,
-    same_named_type,
+    Comparison, NoFilter, Paired, Reach, SymDetail, SymbolChange, TypeFilter, compare_kernels,
+    pair_symbols, same_named_type, symbol_details,
 };
 
 use crate::graph::{AggKind, Graph, Node, Qualifier, TypeId};
@@ -23,8 +26,10 @@ use serde::Serialize;
 pub struct DiffId(pub u32);
 
 /// A change local to one pair of types (not inherited from a child).
+/// Serialized without its kind, which [`Detail::to_json`] adds from the
+/// vocabulary, so renaming a variant cannot change a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(untagged)]
 pub enum Detail {
     SizeChanged {
         old_bits: u64,
@@ -98,6 +103,46 @@ pub enum Detail {
     },
 }
 
+impl Detail {
+    pub fn kind(&self) -> ChangeKind {
+        match self {
+            Detail::SizeChanged { .. } => ChangeKind::SizeChanged,
+            Detail::TypeReplaced { .. } => ChangeKind::TypeReplaced,
+            Detail::MemberAdded { .. } => ChangeKind::MemberAdded,
+            Detail::MemberRemoved { .. } => ChangeKind::MemberRemoved,
+            Detail::MemberRenamed { .. } => ChangeKind::MemberRenamed,
+            Detail::MemberOffsetChanged { .. } => ChangeKind::MemberOffsetChanged,
+            Detail::BitfieldChanged { .. } => ChangeKind::BitfieldChanged,
+            Detail::EnumeratorAdded { .. } => ChangeKind::EnumeratorAdded,
+            Detail::EnumeratorRemoved { .. } => ChangeKind::EnumeratorRemoved,
+            Detail::EnumeratorChanged { .. } => ChangeKind::EnumeratorChanged,
+            Detail::ParamAdded { .. } => ChangeKind::ParamAdded,
+            Detail::ParamRemoved { .. } => ChangeKind::ParamRemoved,
+            Detail::VariadicChanged { .. } => ChangeKind::VariadicChanged,
+            Detail::ArrayCountChanged { .. } => ChangeKind::ArrayCountChanged,
+            Detail::QualifierAdded { .. } => ChangeKind::QualifierAdded,
+            Detail::QualifierRemoved { .. } => ChangeKind::QualifierRemoved,
+        }
+    }
+
+    /// `{"kind": id, ...fields}`, as both JSON schemas write a detail.
+    pub fn to_json(&self) -> serde_json::Value {
+        with_kind(serde_json::to_value(self), self.kind())
+    }
+}
+
+/// A payload serialized without its kind, with the kind's id added.
+pub(crate) fn with_kind(
+    v: serde_json::Result<serde_json::Value>,
+    kind: ChangeKind,
+) -> serde_json::Value {
+    let mut v = v.unwrap_or(serde_json::Value::Null);
+    if let serde_json::Value::Object(m) = &mut v {
+        m.insert("kind".into(), kind.id().into());
+    }
+    v
+}
+
 /// How a child diff hangs off its parent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
@@ -157,7 +202,12 @@ impl<'g> TypeDiffs<'g> {
         d
     }
 
-    fn complete(&self, g: &Graph, defs: &FxHashMap<(crate::graph::Tag, &str), TypeId>, id: TypeId) -> TypeId {
+    fn complete(
+        &self,
+        g: &Graph,
+        defs: &FxHashMap<(crate::graph::Tag, &str), TypeId>,
+        id: TypeId,
+    ) -> TypeId {
         let n = g.node(id);
         if n.is_declaration()
             && let Some(k) = g.tag(n)

@@ -2,13 +2,15 @@
 //! (CRC, export flavour, namespace, module), and whether each type diff
 //! really is a change once suppressions are applied.
 
-use super::{DiffId, Edge, TypeDiffs};
+use super::facts::TypeFacts;
+use super::{ChangeKind, DiffId, Edge, TypeDiffs};
 use crate::graph::{Graph, Node, Symbol, SymbolKind, TypeId};
 use serde::Serialize;
 
-/// A change of the symbol itself, not of its type.
+/// A change of the symbol itself, not of its type. Serialized without its
+/// kind, as [`super::Detail`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(untagged)]
 pub enum SymDetail {
     CrcChanged {
         old: Option<u32>,
@@ -37,6 +39,31 @@ pub enum SymDetail {
     },
 }
 
+impl SymDetail {
+    pub fn kind(&self) -> ChangeKind {
+        match self {
+            SymDetail::CrcChanged { .. } => ChangeKind::CrcChanged,
+            SymDetail::ExportChanged { now_gpl: true } => ChangeKind::NowGpl,
+            SymDetail::ExportChanged { now_gpl: false } => ChangeKind::NoLongerGpl,
+            SymDetail::NamespaceChanged { .. } => ChangeKind::NamespaceChanged,
+            SymDetail::ModuleChanged { .. } => ChangeKind::ModuleChanged,
+            SymDetail::KindChanged { .. } => ChangeKind::KindChanged,
+            SymDetail::SizeChanged { .. } => ChangeKind::SizeChanged,
+        }
+    }
+
+    /// The kind kmidiff's JSON reports write: both schemas predate the
+    /// split of `export_changed` by direction, which `now_gpl` carries.
+    pub fn report_kind(&self) -> ChangeKind {
+        let k = self.kind();
+        k.info().part_of.unwrap_or(k)
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        super::with_kind(serde_json::to_value(self), self.report_kind())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SymbolChange<'g> {
     pub old: &'g Symbol,
@@ -54,22 +81,30 @@ pub enum Reach {
     Reference,
 }
 
-/// Decides whether a type diff is suppressed (not a change at all).
+/// Decides whether a change is suppressed (not a change at all), from the
+/// facts the comparison established.
 pub trait TypeFilter {
-    fn suppressed(&self, diffs: &TypeDiffs<'_>, d: DiffId, reach: Reach) -> bool;
-    /// Whether a symbol-level entry is hidden: `change` is "added", "removed"
-    /// or "changed".
-    fn symbol_suppressed(&self, s: &Symbol, change: &str) -> bool;
+    /// Whether the filter can suppress anything (else no facts are built).
+    fn active(&self) -> bool {
+        true
+    }
+    fn suppressed(&self, change: &TypeFacts<'_>) -> bool;
+    /// Whether a symbol-level entry is hidden: `change` is
+    /// [`ChangeKind::Added`], [`ChangeKind::Removed`] or [`ChangeKind::Changed`].
+    fn symbol_suppressed(&self, s: &Symbol, change: ChangeKind) -> bool;
 }
 
 /// No suppressions.
 pub struct NoFilter;
 
 impl TypeFilter for NoFilter {
-    fn suppressed(&self, _: &TypeDiffs<'_>, _: DiffId, _: Reach) -> bool {
+    fn active(&self) -> bool {
         false
     }
-    fn symbol_suppressed(&self, _: &Symbol, _: &str) -> bool {
+    fn suppressed(&self, _: &TypeFacts<'_>) -> bool {
+        false
+    }
+    fn symbol_suppressed(&self, _: &Symbol, _: ChangeKind) -> bool {
         false
     }
 }
@@ -111,33 +146,16 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
     let mut added = Vec::new();
     let mut pending: Vec<(&Symbol, &Symbol, Vec<SymDetail>, Option<DiffId>)> = Vec::new();
 
-    // Both symbol lists are sorted by name: a merge join.
-    let (mut i, mut j) = (0, 0);
-    while i < a.symbols.len() || j < b.symbols.len() {
-        let ord = match (a.symbols.get(i), b.symbols.get(j)) {
-            (Some(x), Some(y)) => x.name.cmp(&y.name),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            _ => std::cmp::Ordering::Greater,
-        };
-        match ord {
-            std::cmp::Ordering::Less => {
-                removed.push(&a.symbols[i]);
-                i += 1;
-            }
-            std::cmp::Ordering::Greater => {
-                added.push(&b.symbols[j]);
-                j += 1;
-            }
-            std::cmp::Ordering::Equal => {
-                let (x, y) = (&a.symbols[i], &b.symbols[j]);
-                let details = symbol_details(x, y);
+    for p in pair_symbols(&a.symbols, &b.symbols) {
+        match p {
+            Paired::Removed(x) => removed.push(x),
+            Paired::Added(y) => added.push(y),
+            Paired::Both(x, y) => {
                 let diff = match (x.ty, y.ty) {
                     (Some(tx), Some(ty)) => Some(diffs.compare(tx, ty)),
                     _ => None,
                 };
-                pending.push((x, y, details, diff));
-                i += 1;
-                j += 1;
+                pending.push((x, y, symbol_details(x, y), diff));
             }
         }
     }
@@ -146,7 +164,9 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
     let mut changed_symbols = Vec::new();
     for (x, y, details, diff) in pending {
         let diff = diff.filter(|d| changed[d.0 as usize]);
-        if (details.is_empty() && diff.is_none()) || filter.symbol_suppressed(y, "changed") {
+        if (details.is_empty() && diff.is_none())
+            || filter.symbol_suppressed(y, ChangeKind::Changed)
+        {
             continue;
         }
         changed_symbols.push(SymbolChange {
@@ -156,8 +176,8 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
             diff,
         });
     }
-    removed.retain(|s| !filter.symbol_suppressed(s, "removed"));
-    added.retain(|s| !filter.symbol_suppressed(s, "added"));
+    removed.retain(|s| !filter.symbol_suppressed(s, ChangeKind::Removed));
+    added.retain(|s| !filter.symbol_suppressed(s, ChangeKind::Added));
     Comparison {
         a,
         b,
@@ -169,7 +189,39 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
     }
 }
 
-fn symbol_details(x: &Symbol, y: &Symbol) -> Vec<SymDetail> {
+/// One step of the merge join of two export lists.
+pub enum Paired<'s> {
+    Removed(&'s Symbol),
+    Added(&'s Symbol),
+    Both(&'s Symbol, &'s Symbol),
+}
+
+/// Walk two export lists, each sorted by name with one entry per name, in
+/// step: every name once, on one side or both.
+pub fn pair_symbols<'s>(a: &'s [Symbol], b: &'s [Symbol]) -> impl Iterator<Item = Paired<'s>> {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || {
+        let p = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) => match x.name.cmp(&y.name) {
+                std::cmp::Ordering::Less => Paired::Removed(x),
+                std::cmp::Ordering::Greater => Paired::Added(y),
+                std::cmp::Ordering::Equal => Paired::Both(x, y),
+            },
+            (Some(x), None) => Paired::Removed(x),
+            (None, Some(y)) => Paired::Added(y),
+            (None, None) => return None,
+        };
+        match p {
+            Paired::Removed(_) => i += 1,
+            Paired::Added(_) => j += 1,
+            Paired::Both(..) => (i, j) = (i + 1, j + 1),
+        }
+        Some(p)
+    })
+}
+
+/// The symbol-level changes between two exports of one name.
+pub fn symbol_details(x: &Symbol, y: &Symbol) -> Vec<SymDetail> {
     let mut d = Vec::new();
     if x.kind != y.kind && x.kind != SymbolKind::Unknown && y.kind != SymbolKind::Unknown {
         d.push(SymDetail::KindChanged {
@@ -234,28 +286,37 @@ fn propagate(diffs: &TypeDiffs<'_>, filter: &dyn TypeFilter) -> Vec<bool> {
             }
         }
     }
-    let mut memo: Vec<Option<bool>> = vec![None; n];
-    let mut is_suppressed = |d: usize| -> bool {
-        *memo[d].get_or_insert_with(|| filter.suppressed(diffs, DiffId(d as u32), reach[d]))
-    };
-    let mut changed = vec![false; n];
-    let mut stack = Vec::new();
-    for (i, d) in diffs.diffs.iter().enumerate() {
-        if !d.details.is_empty() && !is_suppressed(i) {
-            changed[i] = true;
-            stack.push(i);
-        }
-    }
-    while let Some(c) = stack.pop() {
-        for &(p, _) in &parents[c] {
-            let p = p as usize;
-            if !changed[p] && !is_suppressed(p) {
-                changed[p] = true;
-                stack.push(p);
+    let flow = |is_suppressed: &mut dyn FnMut(usize) -> bool| -> Vec<bool> {
+        let mut changed = vec![false; n];
+        let mut stack = Vec::new();
+        for (i, d) in diffs.diffs.iter().enumerate() {
+            if !d.details.is_empty() && !is_suppressed(i) {
+                changed[i] = true;
+                stack.push(i);
             }
         }
+        while let Some(c) = stack.pop() {
+            for &(p, _) in &parents[c] {
+                let p = p as usize;
+                if !changed[p] && !is_suppressed(p) {
+                    changed[p] = true;
+                    stack.push(p);
+                }
+            }
+        }
+        changed
+    };
+    // What changed before any filter: the facts filters are given.
+    let raw = flow(&mut |_| false);
+    if !filter.active() {
+        return raw;
     }
-    changed
+    let mut memo: Vec<Option<bool>> = vec![None; n];
+    flow(&mut |d: usize| -> bool {
+        *memo[d].get_or_insert_with(|| {
+            filter.suppressed(&diffs.facts(DiffId(d as u32), reach[d], &raw))
+        })
+    })
 }
 
 /// Whether both sides of a diff are the same named type (a change *of* that

@@ -13,50 +13,11 @@
 //! ```
 
 use crate::compare::analysis::Analysis;
-use crate::compare::{Comparison, DiffId, Edge};
+use crate::compare::{ChangeKind, Comparison, DiffId, Edge};
 use crate::error::{Error, Result};
+use crate::report::annotate::{Annotation, Annotations, Verdict};
 use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
-
-/// Change kinds an entry for a symbol may name.
-pub const SYMBOL_KINDS: [&str; 10] = [
-    "removed",
-    "added",
-    "changed",
-    "type-changed",
-    "crc-changed",
-    "export-changed",
-    "namespace-changed",
-    "module-changed",
-    "kind-changed",
-    "size-changed",
-];
-
-/// Change kinds an entry for a type may name: `changed` (anything), a
-/// change of a member's or a typedef's type, or one of the report's leaf
-/// details (`kind` in the JSON report, with '-' for '_').
-pub const TYPE_KINDS: [&str; 20] = [
-    "changed",
-    "member-type-changed",
-    "underlying-type-changed",
-    "subtype-changed",
-    "size-changed",
-    "type-replaced",
-    "member-added",
-    "member-removed",
-    "member-renamed",
-    "member-offset-changed",
-    "bitfield-changed",
-    "enumerator-added",
-    "enumerator-removed",
-    "enumerator-changed",
-    "param-added",
-    "param-removed",
-    "variadic-changed",
-    "array-count-changed",
-    "qualifier-added",
-    "qualifier-removed",
-];
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Target {
@@ -70,7 +31,8 @@ pub struct Entry {
     pub file: PathBuf,
     pub line: usize,
     pub target: Target,
-    pub kind: &'static str,
+    /// What it approves: changes of this kind, or covered by it.
+    pub kind: ChangeKind,
     /// The comment on the line, if any.
     pub reason: String,
 }
@@ -78,19 +40,22 @@ pub struct Entry {
 impl Entry {
     /// The entry as it reads in canonical form.
     pub fn spec(&self) -> String {
+        let k = self.kind.id().replace('_', "-");
         match &self.target {
-            Target::Symbol(s) => format!("symbol {s} {}", self.kind),
-            Target::Type(t) => format!("type '{t}' {}", self.kind),
+            Target::Symbol(s) => format!("symbol {s} {k}"),
+            Target::Type(t) => format!("type '{t}' {k}"),
         }
     }
 
-    /// "allow.txt:3 (reason)": where the approval comes from.
-    pub fn source(&self) -> String {
-        let mut s = format!("{}:{}", self.file.display(), self.line);
-        if !self.reason.is_empty() {
-            s += &format!(" ({})", self.reason);
+    /// The entry as a note on the changes it approves.
+    pub fn annotation(&self) -> Annotation {
+        Annotation {
+            verdict: Verdict::Approved,
+            file: self.file.clone(),
+            line: self.line,
+            rule: self.spec(),
+            reason: self.reason.clone(),
         }
-        s
     }
 }
 
@@ -99,9 +64,12 @@ pub struct AllowList {
     pub entries: Vec<Entry>,
 }
 
-fn kind_of(word: &str, kinds: &[&'static str]) -> Option<&'static str> {
-    let w = word.replace('_', "-");
-    kinds.iter().copied().find(|k| *k == w)
+/// The kind `word` names, if it can be said of a symbol (or a type).
+fn kind_of(word: &str, symbol: bool) -> Option<ChangeKind> {
+    ChangeKind::parse(word).filter(|k| {
+        let s = k.info().scope;
+        if symbol { s.symbol() } else { s.of_type() }
+    })
 }
 
 impl AllowList {
@@ -112,7 +80,7 @@ impl AllowList {
     /// Parse one file; `path` names it in errors and in the report.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
         let mut entries: Vec<Entry> = Vec::new();
-        let mut seen: FxHashMap<(Target, &'static str), usize> = FxHashMap::default();
+        let mut seen: FxHashMap<(Target, ChangeKind), usize> = FxHashMap::default();
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for (i, raw) in text.lines().enumerate() {
             let n = i + 1;
@@ -132,10 +100,10 @@ impl AllowList {
                     let [name, kind] = words[..] else {
                         return Err(err("expected 'symbol NAME KIND'".into()));
                     };
-                    let kind = kind_of(kind, &SYMBOL_KINDS).ok_or_else(|| {
+                    let kind = kind_of(kind, true).ok_or_else(|| {
                         err(format!(
                             "unknown change kind '{kind}' for a symbol (one of: {})",
-                            SYMBOL_KINDS.join(", ")
+                            ChangeKind::spelled(true)
                         ))
                     })?;
                     (Target::Symbol(name.to_string()), kind)
@@ -157,10 +125,10 @@ impl AllowList {
                     if name.trim().is_empty() || kind.is_empty() || kind.contains(' ') {
                         return Err(err("expected 'type NAME KIND'".into()));
                     }
-                    let kind = kind_of(kind, &TYPE_KINDS).ok_or_else(|| {
+                    let kind = kind_of(kind, false).ok_or_else(|| {
                         err(format!(
                             "unknown change kind '{kind}' for a type (one of: {})",
-                            TYPE_KINDS.join(", ")
+                            ChangeKind::spelled(false)
                         ))
                     })?;
                     (Target::Type(name.trim().to_string()), kind)
@@ -197,44 +165,44 @@ impl AllowList {
         Ok(out)
     }
 
-    /// Which reported changes the entries approve.
-    pub fn apply(&self, c: &Comparison<'_>, a: &Analysis) -> Verdict {
-        Matcher::new(self, c, a).run()
+    /// Which reported changes the entries approve, as notes on the report's
+    /// entries; `sources` are the files the list was read from.
+    pub fn apply(&self, c: &Comparison<'_>, a: &Analysis, sources: &[PathBuf]) -> Annotations {
+        let m = Matcher::new(self, c, a).run();
+        let notes = |v: Vec<Vec<usize>>| -> Vec<Vec<Annotation>> {
+            v.into_iter()
+                .map(|u| u.iter().map(|&i| self.entries[i].annotation()).collect())
+                .collect()
+        };
+        Annotations {
+            removed: notes(m.removed),
+            added: notes(m.added),
+            changed: notes(m.changed),
+            leaves: notes(m.leaves),
+            stale: m
+                .stale
+                .iter()
+                .map(|&i| self.entries[i].annotation())
+                .collect(),
+            sources: sources.to_vec(),
+            exit_code: m.exit_code,
+        }
     }
 }
 
-/// The outcome of applying an allow list to a comparison. Each list holds,
-/// per report entry (parallel to `Comparison::removed`, `added`,
-/// `changed_symbols` and `Analysis::leaves`), the indices of the entries that
-/// approve it; empty when it is not (fully) approved.
-#[derive(Debug, Clone, Default)]
-pub struct Verdict {
-    pub removed: Vec<Vec<usize>>,
-    pub added: Vec<Vec<usize>>,
-    pub changed: Vec<Vec<usize>>,
-    pub leaves: Vec<Vec<usize>>,
+/// Per report entry (parallel to `Comparison::removed`, `added`,
+/// `changed_symbols` and `Analysis::leaves`), the entries that approve it;
+/// empty when it is not (fully) approved.
+#[derive(Default)]
+struct Matched {
+    removed: Vec<Vec<usize>>,
+    added: Vec<Vec<usize>>,
+    changed: Vec<Vec<usize>>,
+    leaves: Vec<Vec<usize>>,
     /// Entries whose change does not occur at all.
-    pub stale: Vec<usize>,
+    stale: Vec<usize>,
     /// libabigail's bit field over what is left unapproved.
-    pub exit_code: i32,
-}
-
-impl Verdict {
-    pub fn approved_count(&self) -> usize {
-        [&self.removed, &self.added, &self.changed]
-            .iter()
-            .map(|v| v.iter().filter(|e| !e.is_empty()).count())
-            .sum()
-    }
-}
-
-/// The kebab-case kind of a serialized change (`crc_changed` -> `crc-changed`).
-fn serde_kind(v: &impl serde::Serialize) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
-        .unwrap_or_default()
-        .replace('_', "-")
+    exit_code: i32,
 }
 
 struct Matcher<'a, 'g> {
@@ -264,31 +232,34 @@ impl<'a, 'g> Matcher<'a, 'g> {
         }
     }
 
-    fn entry(&self, t: &FxHashMap<&str, Vec<usize>>, name: &str, kind: &str) -> Option<usize> {
+    /// The entry for `name` that approves changes of `kind`.
+    fn entry(
+        &self,
+        t: &FxHashMap<&str, Vec<usize>>,
+        name: &str,
+        kind: ChangeKind,
+    ) -> Option<usize> {
         t.get(name)?
             .iter()
             .copied()
-            .find(|&i| self.list.entries[i].kind == kind)
+            .find(|&i| self.list.entries[i].kind.covers(kind))
     }
 
     /// What a leaf type's change consists of: its own details, and the
     /// changes reached through its unnamed members or underlying type.
-    fn leaf_kinds(&self, d: DiffId) -> Vec<String> {
+    fn leaf_kinds(&self, d: DiffId) -> Vec<ChangeKind> {
         let diff = self.c.diffs.get(d);
-        let mut kinds: Vec<String> = diff.details.iter().map(serde_kind).collect();
+        let mut kinds: Vec<ChangeKind> = diff.details.iter().map(|d| d.kind()).collect();
         for (edge, child) in &diff.children {
             if self.c.is_changed(*child)
                 && self.c.named(*child).is_none()
                 && self.c.has_local_content(*child)
             {
-                kinds.push(
-                    match edge {
-                        Edge::Member(_) => "member-type-changed",
-                        Edge::Underlying => "underlying-type-changed",
-                        _ => "subtype-changed",
-                    }
-                    .to_string(),
-                );
+                kinds.push(match edge {
+                    Edge::Member(_) => ChangeKind::MemberTypeChanged,
+                    Edge::Underlying => ChangeKind::UnderlyingTypeChanged,
+                    _ => ChangeKind::SubtypeChanged,
+                });
             }
         }
         kinds.sort();
@@ -296,10 +267,10 @@ impl<'a, 'g> Matcher<'a, 'g> {
         kinds
     }
 
-    fn run(self) -> Verdict {
+    fn run(self) -> Matched {
         let (c, a) = (self.c, self.a);
         let mut matched = vec![false; self.list.entries.len()];
-        let mut v = Verdict::default();
+        let mut v = Matched::default();
 
         // Leaf types first: interfaces changed only through approved leaf
         // types are approved by them.
@@ -307,14 +278,14 @@ impl<'a, 'g> Matcher<'a, 'g> {
         for l in &a.leaves {
             let kinds = self.leaf_kinds(l.diff);
             let mut used = Vec::new();
-            let all = self.entry(&self.by_type, &l.name, "changed");
+            let all = self.entry(&self.by_type, &l.name, ChangeKind::Changed);
             if let Some(e) = all {
                 matched[e] = true;
                 used.push(e);
             }
             let mut covered = true;
             for k in &kinds {
-                match self.entry(&self.by_type, &l.name, k) {
+                match self.entry(&self.by_type, &l.name, *k) {
                     Some(e) => {
                         matched[e] = true;
                         if all.is_none() {
@@ -330,8 +301,8 @@ impl<'a, 'g> Matcher<'a, 'g> {
         }
 
         for (list, out, kind) in [
-            (&c.removed, &mut v.removed, "removed"),
-            (&c.added, &mut v.added, "added"),
+            (&c.removed, &mut v.removed, ChangeKind::Removed),
+            (&c.added, &mut v.added, ChangeKind::Added),
         ] {
             for s in list.iter() {
                 match self.entry(&self.by_symbol, &s.name, kind) {
@@ -347,7 +318,7 @@ impl<'a, 'g> Matcher<'a, 'g> {
         for (i, s) in c.changed_symbols.iter().enumerate() {
             let name = s.new.name.as_str();
             let mut used = Vec::new();
-            let all = self.entry(&self.by_symbol, name, "changed");
+            let all = self.entry(&self.by_symbol, name, ChangeKind::Changed);
             if let Some(e) = all {
                 matched[e] = true;
                 used.push(e);
@@ -356,7 +327,7 @@ impl<'a, 'g> Matcher<'a, 'g> {
             // nothing else about the type changed.
             let mut type_ok = true;
             if let Some(d) = s.diff {
-                let explicit = self.entry(&self.by_symbol, name, "type-changed");
+                let explicit = self.entry(&self.by_symbol, name, ChangeKind::TypeChanged);
                 if let Some(e) = explicit {
                     matched[e] = true;
                     used.push(e);
@@ -373,8 +344,8 @@ impl<'a, 'g> Matcher<'a, 'g> {
             }
             let mut details_ok = true;
             for det in &s.details {
-                let k = serde_kind(det);
-                match self.entry(&self.by_symbol, name, &k) {
+                let k = det.kind();
+                match self.entry(&self.by_symbol, name, k) {
                     Some(e) => {
                         matched[e] = true;
                         used.push(e);
@@ -383,7 +354,7 @@ impl<'a, 'g> Matcher<'a, 'g> {
                     // change: approving the type approves them.
                     None if s.diff.is_some()
                         && type_ok
-                        && (k == "crc-changed" || k == "size-changed") => {}
+                        && matches!(k, ChangeKind::CrcChanged | ChangeKind::SizeChanged) => {}
                     None => details_ok = false,
                 }
             }
@@ -426,14 +397,17 @@ mod tests {
         .unwrap();
         assert_eq!(l.entries.len(), 4);
         assert_eq!(l.entries[0].spec(), "symbol kmi_a_send crc-changed");
-        assert_eq!(l.entries[0].source(), "allow.txt:2 (flags argument)");
+        assert_eq!(
+            l.entries[0].annotation().text(),
+            "approved by allow.txt:2: symbol kmi_a_send crc-changed # flags argument"
+        );
         assert_eq!(
             l.entries[1].target,
             Target::Type("struct kmi_device".into())
         );
         assert_eq!(l.entries[2].target, Target::Type("enum kmi_state".into()));
-        assert_eq!(l.entries[2].kind, "enumerator-added");
-        assert_eq!(l.entries[3].source(), "allow.txt:5");
+        assert_eq!(l.entries[2].kind, ChangeKind::EnumeratorAdded);
+        assert_eq!(l.entries[3].annotation().origin(), "allow.txt:5");
     }
 
     #[test]

@@ -469,6 +469,41 @@ impl Merger {
     }
 }
 
+/// Dedup keys of a finished graph's nodes.
+pub fn graph_keys(g: &Graph) -> Vec<u128> {
+    LocalGraph::from_graph(g).keys()
+}
+
+/// Merge per-binary graphs into one per side, remapping each export's type.
+/// `parts` carry the dedup keys of their nodes ([`graph_keys`]).
+pub fn merge_graphs(parts: Vec<(Graph, Vec<u128>, Vec<Symbol>)>) -> Graph {
+    let mut g = Graph::new();
+    let mut merger = Merger::new();
+    for (part, keys, symbols) in parts {
+        let global = merger.merge_graph(&mut g, &part, &keys);
+        for mut s in symbols {
+            s.ty = s.ty.map(|t| global[t.index()]);
+            g.symbols.push(s);
+        }
+    }
+    // Two rounds: completing declarations can make variants equal, which
+    // can make what points at them equal in turn.
+    for _ in 0..2 {
+        let before = g.nodes.len();
+        let (mut h, remap) = complete_declarations(&g);
+        h.symbols = std::mem::take(&mut g.symbols);
+        for s in &mut h.symbols {
+            s.ty = s.ty.map(|t| remap[t.index()]);
+        }
+        g = h;
+        if g.nodes.len() == before {
+            break;
+        }
+    }
+    g.finish_symbols();
+    g
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -592,39 +627,4 @@ mod tests {
         };
         assert_eq!(ka[sa.index()], b.keys()[s.index()]);
     }
-}
-
-/// Dedup keys of a finished graph's nodes.
-pub fn graph_keys(g: &Graph) -> Vec<u128> {
-    LocalGraph::from_graph(g).keys()
-}
-
-/// Merge per-binary graphs into one per side, remapping each export's type.
-/// `parts` carry the dedup keys of their nodes ([`graph_keys`]).
-pub fn merge_graphs(parts: Vec<(Graph, Vec<u128>, Vec<Symbol>)>) -> Graph {
-    let mut g = Graph::new();
-    let mut merger = Merger::new();
-    for (part, keys, symbols) in parts {
-        let global = merger.merge_graph(&mut g, &part, &keys);
-        for mut s in symbols {
-            s.ty = s.ty.map(|t| global[t.index()]);
-            g.symbols.push(s);
-        }
-    }
-    // Two rounds: completing declarations can make variants equal, which
-    // can make what points at them equal in turn.
-    for _ in 0..2 {
-        let before = g.nodes.len();
-        let (mut h, remap) = complete_declarations(&g);
-        h.symbols = std::mem::take(&mut g.symbols);
-        for s in &mut h.symbols {
-            s.ty = s.ty.map(|t| remap[t.index()]);
-        }
-        g = h;
-        if g.nodes.len() == before {
-            break;
-        }
-    }
-    g.finish_symbols();
-    g
 }

@@ -16,7 +16,6 @@
 pub mod report;
 
 use crate::compare::explain::{Explained, Explanation, TypeChange};
-use crate::read::source::{Source, SourceKind};
 use crate::error::{Error, Result};
 use crate::graph::Symbol;
 use crate::read::exports::read_exports;
@@ -25,6 +24,7 @@ use crate::read::kernel::{KernelInput, ReadOptions, read_kernel};
 use crate::read::modinfo::{
     self, Import, ModInfo, ModuleVersions, VersionsLayout, license_is_gpl_compatible, same_magic,
 };
+use crate::read::source::{Source, SourceKind};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;

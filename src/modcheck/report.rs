@@ -1,10 +1,10 @@
 //! modcheck reports: a verdict line per module with one line per reason,
 //! or JSON (`kmi-modcheck/1`).
 
-use crate::compare::explain::TypeChange;
 use super::{
     KernelSummary, KernelView, ModuleResult, Note, Problem, VermagicSource, kernel_summary,
 };
+use crate::compare::explain::TypeChange;
 use crate::report::explain::write_type_table;
 use serde::Serialize;
 use std::io::{self, Write};

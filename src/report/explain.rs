@@ -18,4 +18,3 @@ pub fn write_type_table(types: &[TypeChange], w: &mut dyn Write) -> io::Result<(
     }
     writeln!(w)
 }
-

@@ -5,8 +5,9 @@
 //! report order (symbols by name, types by name), so the bytes are the same
 //! on every run.
 
+use super::annotate::Annotations;
 use crate::compare::analysis::Analysis;
-use crate::compare::{Comparison, DiffId, Edge, SymDetail};
+use crate::compare::{ChangeKind, Comparison, Detail, DiffId, Edge, SymDetail};
 use crate::graph::{Graph, Symbol, SymbolKind};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Value, json};
@@ -25,48 +26,45 @@ fn sym(s: &Symbol) -> Value {
     })
 }
 
-/// What `--allow` adds: per entry (parallel to `Comparison::removed`,
-/// `added`, `changed_symbols`, `Analysis::leaves`) a value stored under
-/// `approved`, extra top-level keys, and the exit code over unapproved
-/// changes.
-#[derive(Debug, Clone, Default)]
-pub struct Extra {
-    pub removed: Vec<Value>,
-    pub added: Vec<Value>,
-    pub changed: Vec<Value>,
-    pub leaves: Vec<Value>,
-    pub top: Vec<(String, Value)>,
-    pub exit_code: Option<i32>,
-}
-
 pub fn write(c: &Comparison<'_>, a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
     write_with(c, a, None, w)
 }
 
 type Sections = (Vec<Value>, Vec<Value>, Vec<Value>, Vec<Value>, i32);
 
-/// With `--allow`: an `approved` key on every removed, added, changed and
-/// leaf entry, and the exit code over unapproved changes only.
-fn approvals(extra: Option<&Extra>, parts: [Vec<Value>; 4], exit_code: i32) -> Sections {
+/// With notes: an `approved` key on every removed, added, changed and leaf
+/// entry, and the exit code over unapproved changes only.
+fn approvals(notes: Option<&Annotations>, parts: [Vec<Value>; 4], exit_code: i32) -> Sections {
     let [removed, added, changed, leaves] = parts;
-    match extra {
+    let per = |v: &[Vec<super::annotate::Annotation>]| -> Vec<Value> {
+        v.iter()
+            .map(|u| Value::Array(u.iter().map(|a| a.to_json()).collect()))
+            .collect()
+    };
+    match notes {
         None => (removed, added, changed, leaves, exit_code),
         Some(x) => (
-            add_key(removed, "approved", &x.removed),
-            add_key(added, "approved", &x.added),
-            add_key(changed, "approved", &x.changed),
-            add_key(leaves, "approved", &x.leaves),
-            x.exit_code.unwrap_or(exit_code),
+            add_key(removed, "approved", &per(&x.removed)),
+            add_key(added, "approved", &per(&x.added)),
+            add_key(changed, "approved", &per(&x.changed)),
+            add_key(leaves, "approved", &per(&x.leaves)),
+            x.exit_code,
         ),
     }
 }
 
-/// `extra`'s top-level keys, then the document, pretty-printed.
-fn finish(mut doc: Value, extra: Option<&Extra>, w: &mut dyn Write) -> io::Result<()> {
-    if let (Some(x), Value::Object(m)) = (extra, &mut doc) {
-        for (k, v) in &x.top {
-            m.insert(k.clone(), v.clone());
-        }
+/// The notes' summary as a top-level `allow` key, then the document,
+/// pretty-printed.
+fn finish(mut doc: Value, notes: Option<&Annotations>, w: &mut dyn Write) -> io::Result<()> {
+    if let (Some(x), Value::Object(m)) = (notes, &mut doc) {
+        m.insert(
+            "allow".into(),
+            json!({
+                "files": x.sources.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+                "approved": x.marked_interfaces(),
+                "stale": x.stale.iter().map(|a| a.to_json()).collect::<Vec<_>>(),
+            }),
+        );
     }
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
@@ -81,16 +79,16 @@ fn add_key(mut objects: Vec<Value>, key: &str, values: &[Value]) -> Vec<Value> {
     objects
 }
 
-/// Like `write`, with the additions of `extra`.
+/// Like `write`, with the report entries' notes.
 pub fn write_with(
     c: &Comparison<'_>,
     a: &Analysis,
-    extra: Option<&Extra>,
+    notes: Option<&Annotations>,
     w: &mut dyn Write,
 ) -> io::Result<()> {
     let leaf_json = |d: DiffId| -> Value {
         let diff = c.diffs.get(d);
-        json!({ "details": diff.details })
+        json!({ "details": diff.details.iter().map(Detail::to_json).collect::<Vec<_>>() })
     };
     let changed: Vec<Value> = c
         .changed_symbols
@@ -100,7 +98,7 @@ pub fn write_with(
             let local = s.diff.filter(|d| c.named(*d).is_none()).map(leaf_json);
             json!({
                 "symbol": sym(s.new),
-                "symbol_changes": s.details,
+                "symbol_changes": s.details.iter().map(SymDetail::to_json).collect::<Vec<_>>(),
                 "type_changes": local,
                 "changed_types": a.leaf_names(i),
             })
@@ -112,7 +110,7 @@ pub fn write_with(
         .map(|l| {
             json!({
                 "type": l.name,
-                "details": c.diffs.get(l.diff).details,
+                "details": c.diffs.get(l.diff).details.iter().map(Detail::to_json).collect::<Vec<_>>(),
                 "impacted": l.impacted,
             })
         })
@@ -120,7 +118,7 @@ pub fn write_with(
     let removed: Vec<Value> = c.removed.iter().map(|s| sym(s)).collect();
     let added: Vec<Value> = c.added.iter().map(|s| sym(s)).collect();
     let (removed, added, changed, leaves, exit_code) =
-        approvals(extra, [removed, added, changed, leaves], c.exit_code());
+        approvals(notes, [removed, added, changed, leaves], c.exit_code());
     let doc = json!({
         "schema": SCHEMA,
         "exit_code": exit_code,
@@ -129,7 +127,7 @@ pub fn write_with(
         "changed": changed,
         "changed_types": leaves,
     });
-    finish(doc, extra, w)
+    finish(doc, notes, w)
 }
 
 /// Schema 2: what schema 1 leaves out. Every change carries the path that
@@ -158,26 +156,16 @@ fn crc_v2(c: Option<u32>) -> Value {
 }
 
 fn sym_change_v2(d: &SymDetail) -> Value {
-    match d {
-        SymDetail::CrcChanged { old, new } => {
-            json!({"kind": "crc_changed", "old": crc_v2(*old), "new": crc_v2(*new)})
+    let fields = match d {
+        SymDetail::CrcChanged { old, new } => json!({"old": crc_v2(*old), "new": crc_v2(*new)}),
+        SymDetail::ExportChanged { now_gpl } => json!({"now_gpl": now_gpl}),
+        SymDetail::NamespaceChanged { old, new } | SymDetail::ModuleChanged { old, new } => {
+            json!({"old": old, "new": new})
         }
-        SymDetail::ExportChanged { now_gpl } => {
-            json!({"kind": "export_changed", "now_gpl": now_gpl})
-        }
-        SymDetail::NamespaceChanged { old, new } => {
-            json!({"kind": "namespace_changed", "old": old, "new": new})
-        }
-        SymDetail::ModuleChanged { old, new } => {
-            json!({"kind": "module_changed", "old": old, "new": new})
-        }
-        SymDetail::KindChanged { old, new } => {
-            json!({"kind": "kind_changed", "old": old.word(), "new": new.word()})
-        }
-        SymDetail::SizeChanged { old, new } => {
-            json!({"kind": "size_changed", "old": old, "new": new})
-        }
-    }
+        SymDetail::KindChanged { old, new } => json!({"old": old.word(), "new": new.word()}),
+        SymDetail::SizeChanged { old, new } => json!({"old": old, "new": new}),
+    };
+    crate::compare::with_kind(Ok(fields), d.report_kind())
 }
 
 fn step(e: &Edge) -> String {
@@ -210,7 +198,7 @@ struct Walk<'a, 'g> {
 impl Walk<'_, '_> {
     fn details(&mut self, d: DiffId) {
         for det in &self.c.diffs.get(d).details {
-            let mut v = serde_json::to_value(det).unwrap_or(Value::Null);
+            let mut v = det.to_json();
             if let Value::Object(m) = &mut v {
                 m.insert("path".into(), json!(self.path));
             }
@@ -247,7 +235,7 @@ impl Walk<'_, '_> {
             match self.leaves.get(child) {
                 Some(name) => {
                     self.out
-                        .push(json!({"path": self.path, "kind": "type_changed", "type": name}));
+                        .push(json!({"path": self.path, "kind": ChangeKind::TypeChanged.id(), "type": name}));
                     self.path.pop();
                 }
                 None => {
@@ -268,7 +256,7 @@ fn changes(c: &Comparison<'_>, leaves: &FxHashMap<DiffId, &str>, d: DiffId) -> V
         out: Vec::new(),
     };
     match leaves.get(&d) {
-        Some(name) => vec![json!({"path": [], "kind": "type_changed", "type": name})],
+        Some(name) => vec![json!({"path": [], "kind": ChangeKind::TypeChanged.id(), "type": name})],
         None => {
             w.walk(d);
             w.out
@@ -289,11 +277,11 @@ fn leaf_changes(c: &Comparison<'_>, leaves: &FxHashMap<DiffId, &str>, d: DiffId)
     w.out
 }
 
-/// Schema 2 (see [`SCHEMA_V2`]), with the additions of `extra`.
+/// Schema 2 (see [`SCHEMA_V2`]), with the report entries' notes.
 pub fn write_v2(
     c: &Comparison<'_>,
     a: &Analysis,
-    extra: Option<&Extra>,
+    notes: Option<&Annotations>,
     w: &mut dyn Write,
 ) -> io::Result<()> {
     let leaf_of: FxHashMap<DiffId, &str> =
@@ -344,7 +332,7 @@ pub fn write_v2(
     let removed: Vec<Value> = c.removed.iter().map(|s| sym_v2(c.a, s)).collect();
     let added: Vec<Value> = c.added.iter().map(|s| sym_v2(c.b, s)).collect();
     let (removed, added, changed, leaves, exit_code) =
-        approvals(extra, [removed, added, changed, leaves], c.exit_code());
+        approvals(notes, [removed, added, changed, leaves], c.exit_code());
     let doc = json!({
         "schema": SCHEMA_V2,
         "exit_code": exit_code,
@@ -362,5 +350,5 @@ pub fn write_v2(
         "changed": changed,
         "changed_types": leaves,
     });
-    finish(doc, extra, w)
+    finish(doc, notes, w)
 }

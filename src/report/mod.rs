@@ -5,6 +5,7 @@
 //! - `text::full` (`-f`): the whole change tree below every interface;
 //! - `json`: the same facts for machines.
 
+pub mod annotate;
 pub mod explain;
 pub mod json;
 pub mod text;

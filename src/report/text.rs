@@ -1,8 +1,9 @@
 //! libabigail-style text reports.
 
+use super::annotate::{self, Annotation, Annotations};
 use super::{Options, Units};
 use crate::compare::analysis::Analysis;
-use crate::compare::{Comparison, Detail, DiffId, Edge, SymDetail, SymbolChange};
+use crate::compare::{ChangeKind, Comparison, Detail, DiffId, Edge, SymDetail, SymbolChange};
 use crate::graph::{Symbol, SymbolKind};
 use rustc_hash::FxHashSet;
 use std::io::{self, Write};
@@ -266,7 +267,7 @@ impl Printer<'_, '_> {
         &mut self,
         s: &SymbolChange<'_>,
         leaves: &[String],
-        notes: &[String],
+        notes: &[Annotation],
         w: &mut dyn Write,
     ) -> io::Result<()> {
         writeln!(
@@ -313,7 +314,7 @@ impl Printer<'_, '_> {
                 )?;
             }
         }
-        write_notes(notes, w)?;
+        write_notes(notes, "    ", w)?;
         writeln!(w)
     }
 }
@@ -330,26 +331,30 @@ fn is_var(s: &Symbol) -> bool {
     s.kind == SymbolKind::Variable
 }
 
-/// Lines added under report entries, parallel to `Comparison::removed`,
-/// `added`, `changed_symbols` and `Analysis::leaves` (e.g. approvals from
-/// `--allow`), and lines after the report. Empty by default.
-#[derive(Debug, Clone, Default)]
-pub struct Notes {
-    pub removed: Vec<Vec<String>>,
-    pub added: Vec<Vec<String>>,
-    pub changed: Vec<Vec<String>>,
-    pub leaves: Vec<Vec<String>>,
-    /// Printed at the end, even when there is no change.
-    pub trailer: Vec<String>,
-}
-
-fn note(v: &[Vec<String>], i: usize) -> &[String] {
-    v.get(i).map(Vec::as_slice).unwrap_or(&[])
-}
-
-fn write_notes(notes: &[String], w: &mut dyn Write) -> io::Result<()> {
+fn write_notes(notes: &[Annotation], indent: &str, w: &mut dyn Write) -> io::Result<()> {
     for n in notes {
-        writeln!(w, "    {n}")?;
+        writeln!(w, "{indent}{}", n.text())?;
+    }
+    Ok(())
+}
+
+/// After the report: how many interfaces the notes approve, and the rules
+/// that matched nothing (printed even when there is no change).
+fn write_trailer(c: &Comparison<'_>, notes: &Annotations, w: &mut dyn Write) -> io::Result<()> {
+    if !c.is_empty() {
+        let total = c.removed.len() + c.added.len() + c.changed_symbols.len();
+        writeln!(
+            w,
+            "Approved changes: {} of {total} interfaces (--allow; they do not set exit bits)\n",
+            notes.marked_interfaces()
+        )?;
+    }
+    if !notes.stale.is_empty() {
+        writeln!(w, "Stale --allow entries (they match no change):")?;
+        for n in &notes.stale {
+            writeln!(w, "  {}: {}", n.origin(), n.rule)?;
+        }
+        writeln!(w)?;
     }
     Ok(())
 }
@@ -363,38 +368,49 @@ pub fn write(
     full: bool,
     w: &mut dyn Write,
 ) -> io::Result<()> {
-    write_with_notes(c, a, opts, full, &Notes::default(), w)
+    write_annotated(c, a, opts, full, None, w)
 }
 
-/// Like `write`, with `notes` added.
-pub fn write_with_notes(
+/// Like `write`, with each entry's notes under it and their summary after
+/// the report.
+pub fn write_annotated(
     c: &Comparison<'_>,
     a: &Analysis,
     opts: &Options,
     full: bool,
-    notes: &Notes,
+    notes: Option<&Annotations>,
     w: &mut dyn Write,
 ) -> io::Result<()> {
+    let none = Annotations::default();
+    let n = notes.unwrap_or(&none);
     if c.is_empty() {
-        for l in &notes.trailer {
-            writeln!(w, "{l}")?;
+        if let Some(notes) = notes {
+            write_trailer(c, notes, w)?;
         }
         return Ok(());
     }
     let count = |v: &[&Symbol], var: bool| v.iter().filter(|s| is_var(s) == var).count();
     let changed_f = c.changed_symbols.iter().filter(|s| !is_var(s.new)).count();
     let changed_v = c.changed_symbols.len() - changed_f;
-    let sd = |f: &dyn Fn(&SymDetail) -> bool| {
-        c.changed_symbols
+    // Symbols with at least one change of each kind, as the vocabulary
+    // labels them.
+    let symbol_summary: Vec<String> = [
+        ChangeKind::CrcChanged,
+        ChangeKind::NowGpl,
+        ChangeKind::NoLongerGpl,
+        ChangeKind::NamespaceChanged,
+        ChangeKind::ModuleChanged,
+    ]
+    .iter()
+    .map(|&k| {
+        let n = c
+            .changed_symbols
             .iter()
-            .filter(|s| s.details.iter().any(f))
-            .count()
-    };
-    let crcs = sd(&|d| matches!(d, SymDetail::CrcChanged { .. }));
-    let to_gpl = sd(&|d| matches!(d, SymDetail::ExportChanged { now_gpl: true }));
-    let from_gpl = sd(&|d| matches!(d, SymDetail::ExportChanged { now_gpl: false }));
-    let ns = sd(&|d| matches!(d, SymDetail::NamespaceChanged { .. }));
-    let moved = sd(&|d| matches!(d, SymDetail::ModuleChanged { .. }));
+            .filter(|s| s.details.iter().any(|d| d.kind() == k))
+            .count();
+        format!("{n} {}", k.label())
+    })
+    .collect();
 
     if !full {
         let artifacts = a.leaves.len() + c.removed.len() + c.added.len() + c.changed_symbols.len();
@@ -433,11 +449,7 @@ pub fn write_with_notes(
             "variables"
         }
     )?;
-    writeln!(
-        w,
-        "Symbol changes summary: {} CRC changed, {} now GPL-only, {} no longer GPL-only, {} namespace changed, {} moved between modules",
-        crcs, to_gpl, from_gpl, ns, moved
-    )?;
+    writeln!(w, "Symbol changes summary: {}", symbol_summary.join(", "))?;
     writeln!(w)?;
 
     for var in [false, true] {
@@ -453,7 +465,7 @@ pub fn write_with_notes(
             )?;
             for (i, s) in removed {
                 writeln!(w, "  [D] {}{}", q(&signature(c, s, false)), header(s))?;
-                write_notes(note(&notes.removed, i), w)?;
+                write_notes(annotate::of(&n.removed, i), "    ", w)?;
             }
             writeln!(w)?;
         }
@@ -465,7 +477,7 @@ pub fn write_with_notes(
             for (i, s) in added {
                 let gpl = if s.gpl { " (EXPORT_SYMBOL_GPL)" } else { "" };
                 writeln!(w, "  [A] {}{}{gpl}", q(&signature(c, s, true)), header(s))?;
-                write_notes(note(&notes.added, i), w)?;
+                write_notes(annotate::of(&n.added, i), "    ", w)?;
             }
             writeln!(w)?;
         }
@@ -494,7 +506,7 @@ pub fn write_with_notes(
             p.interface(
                 &c.changed_symbols[i],
                 &a.leaf_names(i),
-                note(&notes.changed, i),
+                annotate::of(&n.changed, i),
                 w,
             )?;
         }
@@ -521,14 +533,12 @@ pub fn write_with_notes(
                     writeln!(w, "    {name}")?;
                 }
             }
-            for n in note(&notes.leaves, li) {
-                writeln!(w, "  {n}")?;
-            }
+            write_notes(annotate::of(&n.leaves, li), "  ", w)?;
             writeln!(w)?;
         }
     }
-    for l in &notes.trailer {
-        writeln!(w, "{l}")?;
+    if let Some(notes) = notes {
+        write_trailer(c, notes, w)?;
     }
     Ok(())
 }

@@ -1,6 +1,5 @@
 //! Bad input: a clear one-line error naming the file, exit 1 (2 for usage).
 
-
 use crate::common::*;
 
 #[test]

@@ -1,7 +1,6 @@
 //! `kmi abi-check` on the fixture kernels: both input forms, the expected
 //! v1 -> v2 changes, ignore files, JSON, --explain and bad input.
 
-
 use crate::common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -35,7 +34,7 @@ fn symvers_and_trees_report_exactly_the_expected_changes() {
     for (a, b) in [("v1/Module.symvers", "v2/Module.symvers"), ("v1", "v2")] {
         let (code, doc) = json(&[a, b]);
         assert_eq!(code, 12, "{a} {b}");
-        assert_eq!(doc["schema"], "kmi-abi-check/1");
+        assert_eq!(doc["schema"], "kmi-abi-check/2");
         assert_eq!(doc["exit_status"], 12);
         assert_eq!(of_kind(&doc, "removed"), names(&exp["removed"]));
         assert_eq!(of_kind(&doc, "added"), names(&exp["added"]));
@@ -471,8 +470,8 @@ fn every_kind_of_change_from_symvers_of_every_era() {
         r.stdout,
         "Namespace changed (1, breaking):\n  ns_changes [foo_bar] 'NS_A' -> 'NS_B'\n\n\
          No longer GPL-only (1, compatible):\n  ungpl [vmlinux] EXPORT_SYMBOL_GPL -> EXPORT_SYMBOL\n\n\
-         Moved to another module (1, compatible):\n  moves vmlinux -> libfoo\n\n\
-         Summary: 3 changes: 1 breaking (1 namespace changed), 2 compatible (1 no longer GPL-only, 1 moved), 0 ignored\n"
+         Moved between modules (1, compatible):\n  moves vmlinux -> libfoo\n\n\
+         Summary: 3 changes: 1 breaking (1 namespace changed), 2 compatible (1 no longer GPL-only, 1 moved between modules), 0 ignored\n"
     );
     // Only compatible changes: exit 4.
     let (_d, f) = ignore_file("symbol ns_*\n");

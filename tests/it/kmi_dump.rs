@@ -1,6 +1,5 @@
 //! `kmi dump`: deterministic, reviewable baselines of the fixture kernels.
 
-
 use crate::common::*;
 
 fn read(p: &std::path::Path) -> Vec<u8> {

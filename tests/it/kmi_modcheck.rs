@@ -2,7 +2,6 @@
 //! against v2 (as a tree and as a Module.symvers), libabigail's
 //! modversions module, --explain and bad input.
 
-
 use crate::common::*;
 use serde_json::Value;
 

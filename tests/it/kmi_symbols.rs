@@ -1,6 +1,5 @@
 //! `kmi symbols extract|check` on the fixture kernels.
 
-
 use crate::common::*;
 use serde_json::Value;
 

@@ -1,7 +1,6 @@
 //! kmidiff with baselines (`kmi dump` files) in place of kernel trees, and
 //! approved changes (`--allow`).
 
-
 use crate::common::*;
 use serde_json::Value;
 

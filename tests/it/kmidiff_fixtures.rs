@@ -1,7 +1,6 @@
 //! kmidiff end to end on the two real kernels in shared/fixtures/kernels,
 //! checked against the ground truth in expected-v1-v2.json.
 
-
 use crate::common::*;
 use serde_json::Value;
 

@@ -1,7 +1,6 @@
 //! The readers on every layout in the fixtures: export tables of 4.14 to 6.1,
 //! modversions, aarch64, split debug info.
 
-
 use crate::common::*;
 use kmidiff::graph::SymbolKind;
 use kmidiff::read::exports::read_exports;

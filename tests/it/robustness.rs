@@ -1,6 +1,5 @@
 //! Garbled input must give an error or a result, never a panic.
 
-
 use crate::common::*;
 use kmidiff::read::kernel::{KernelInput, ReadOptions, read_kernel};
 

@@ -1,14 +1,15 @@
 //! `kmi abi-check OLD NEW`: the symbol-level check distributions run to
 //! decide whether a kernel build changes the module ABI.
 
-use crate::report::Format;
-use crate::abi_check::{self as check, ChangeKind};
-use crate::compare::explain::{Explained, explain};
+use crate::abi_check as check;
 use crate::abi_check::ignore::IgnoreRules;
 use crate::abi_check::report::{AbiReport, write_json, write_text};
-use crate::read::source::Source;
+use crate::compare::ChangeKind;
+use crate::compare::explain::{Explained, explain};
 use crate::error::{Error, Result};
 use crate::read::kernel::{KernelInput, ReadOptions, read_kernel};
+use crate::read::source::Source;
+use crate::report::Format;
 use rustc_hash::FxHashSet;
 use std::io::Write;
 use std::path::PathBuf;

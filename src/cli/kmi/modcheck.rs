@@ -1,11 +1,11 @@
 //! `kmi modcheck MODULE... --kernel KERNEL`: will these modules load into
 //! that kernel, and if not, why? Without booting it.
 
-use crate::report::Format;
-use crate::modcheck::{KernelView, check_all, expand_inputs, explain_mismatches};
-use crate::modcheck::report::{exit_status, write_json, write_text};
-use crate::read::source::Source;
 use crate::error::{Error, Result};
+use crate::modcheck::report::{exit_status, write_json, write_text};
+use crate::modcheck::{KernelView, check_all, expand_inputs, explain_mismatches};
+use crate::read::source::Source;
+use crate::report::Format;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;

@@ -14,9 +14,9 @@ mod cu;
 mod reloc;
 
 use crate::error::{Error, Result};
+use crate::graph::dedup::Merger;
 use crate::graph::{Graph, Symbol, SymbolKind};
 use cu::{CuOutput, Stats};
-use crate::graph::dedup::Merger;
 use object::{Object, ObjectSection};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
