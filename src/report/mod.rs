@@ -1,4 +1,4 @@
-//! Views of a [`Comparison`]: each writes to any `&mut dyn Write`.
+//! Views of a [`Comparison`](crate::compare::Comparison): each writes to any `&mut dyn Write`.
 //!
 //! - `text::leaf` (default): every changed type once, with the number (or,
 //!   with `-i`, the names) of the interfaces it impacts;

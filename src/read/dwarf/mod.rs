@@ -1,6 +1,6 @@
 //! DWARF (4 and 5) -> type graph, for the exported symbols of one binary.
 //!
-//! Compilation units are read in parallel; each yields a [`LocalGraph`] of just
+//! Compilation units are read in parallel; each yields a [`LocalGraph`](crate::graph::dedup::LocalGraph) of just
 //! the types reachable from the exports it defines (most of `.debug_info` is
 //! function bodies and types nobody exports, and we never build nodes for
 //! those). The units are then merged, deduplicated, into one [`Graph`].
