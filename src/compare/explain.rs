@@ -2,7 +2,7 @@
 //! symbol reaches, so a CRC change is the shadow of a type change; with
 //! DWARF on both sides the type diff names it.
 
-use crate::compare::{Comparison, DiffId, Edge, NoFilter, compare_kernels};
+use crate::compare::{Comparison, DiffId, EdgeStyle, NoFilter, compare_kernels};
 use crate::graph::Graph;
 use crate::report::Units;
 use crate::report::text::detail_line;
@@ -178,18 +178,6 @@ pub fn explain(old: &Graph, new: &Graph, names: &[String]) -> Explained {
     }
 }
 
-fn edge_words(e: &Edge) -> String {
-    match e {
-        Edge::Return => "return type".into(),
-        Edge::Param(i) => format!("parameter {i}"),
-        Edge::Member(m) => format!("member '{m}'"),
-        Edge::PointedTo => "pointed-to type".into(),
-        Edge::Underlying => "underlying type".into(),
-        Edge::Element => "element type".into(),
-        Edge::Qualified => "qualified type".into(),
-    }
-}
-
 /// The changes of `d` itself and of the unnamed types below it (named ones
 /// are causes of their own), each prefixed with the path that leads there.
 fn local_lines(
@@ -211,7 +199,7 @@ fn local_lines(
         if !cmp.is_changed(*child) || cmp.named(*child).is_some() {
             continue;
         }
-        let p = format!("{prefix}{}: ", edge_words(edge));
+        let p = format!("{prefix}{}: ", edge.spelled(EdgeStyle::Explain));
         local_lines(cmp, *child, &p, seen, out, units);
     }
 }

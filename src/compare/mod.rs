@@ -157,6 +157,43 @@ pub enum Edge {
     Qualified,
 }
 
+/// Which report names a step of the change tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeStyle {
+    /// The text report's prose ("type of data member 'x'").
+    Text,
+    /// `--explain` lines ("member 'x'").
+    Explain,
+    /// JSON paths ("member x").
+    Path,
+}
+
+impl Edge {
+    pub fn spelled(&self, style: EdgeStyle) -> String {
+        use EdgeStyle::{Explain, Path, Text};
+        let fixed = |text: &str, explain: &str, path: &str| {
+            match style {
+                Text => text,
+                Explain => explain,
+                Path => path,
+            }
+            .to_string()
+        };
+        match (self, style) {
+            (Edge::Param(i), Path) => format!("param {i}"),
+            (Edge::Param(i), _) => format!("parameter {i}"),
+            (Edge::Member(m), Text) => format!("type of data member '{m}'"),
+            (Edge::Member(m), Explain) => format!("member '{m}'"),
+            (Edge::Member(m), Path) => format!("member {m}"),
+            (Edge::Return, _) => fixed("return type", "return type", "return"),
+            (Edge::PointedTo, _) => fixed("pointed-to type", "pointed-to type", "pointee"),
+            (Edge::Underlying, _) => fixed("underlying type", "underlying type", "underlying"),
+            (Edge::Element, _) => fixed("array element type", "element type", "element"),
+            (Edge::Qualified, _) => fixed("qualified type", "qualified type", "qualified"),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Diff {
     pub a: TypeId,

@@ -7,7 +7,7 @@
 
 use super::annotate::Annotations;
 use crate::compare::analysis::Analysis;
-use crate::compare::{ChangeKind, Comparison, Detail, DiffId, Edge, SymDetail};
+use crate::compare::{ChangeKind, Comparison, Detail, DiffId, EdgeStyle, SymDetail};
 use crate::graph::{Graph, Symbol, SymbolKind};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Value, json};
@@ -168,18 +168,6 @@ fn sym_change_v2(d: &SymDetail) -> Value {
     crate::compare::with_kind(Ok(fields), d.report_kind())
 }
 
-fn step(e: &Edge) -> String {
-    match e {
-        Edge::Return => "return".into(),
-        Edge::Param(i) => format!("param {i}"),
-        Edge::Member(m) => format!("member {m}"),
-        Edge::PointedTo => "pointee".into(),
-        Edge::Underlying => "underlying".into(),
-        Edge::Element => "element".into(),
-        Edge::Qualified => "qualified".into(),
-    }
-}
-
 /// The changes at and below `d`, down to (not into) leaf types, each of
 /// which appears as one `type_changed` change; the leaf's own entry in
 /// `changed_types` says what changed in it. A named type that is not a leaf
@@ -231,7 +219,7 @@ impl Walk<'_, '_> {
             if !self.c.is_changed(*child) || !self.seen.insert(*child) {
                 continue;
             }
-            self.path.push(step(edge));
+            self.path.push(edge.spelled(EdgeStyle::Path));
             match self.leaves.get(child) {
                 Some(name) => {
                     self.out

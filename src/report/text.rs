@@ -3,7 +3,7 @@
 use super::annotate::{self, Annotation, Annotations};
 use super::{Options, Units};
 use crate::compare::analysis::Analysis;
-use crate::compare::{ChangeKind, Comparison, Detail, DiffId, Edge, SymDetail, SymbolChange};
+use crate::compare::{ChangeKind, Comparison, Detail, DiffId, EdgeStyle, SymDetail, SymbolChange};
 use crate::graph::{Symbol, SymbolKind};
 use rustc_hash::FxHashSet;
 use std::io::{self, Write};
@@ -147,18 +147,6 @@ pub fn sym_detail_line(d: &SymDetail) -> String {
     }
 }
 
-fn edge_name(e: &Edge) -> String {
-    match e {
-        Edge::Return => "return type".into(),
-        Edge::Param(i) => format!("parameter {i}"),
-        Edge::Member(m) => format!("type of data member {}", q(m)),
-        Edge::PointedTo => "pointed-to type".into(),
-        Edge::Underlying => "underlying type".into(),
-        Edge::Element => "array element type".into(),
-        Edge::Qualified => "qualified type".into(),
-    }
-}
-
 /// Spelling of a symbol with its type: "function int f(char *)".
 pub fn signature(c: &Comparison<'_>, s: &Symbol, new_side: bool) -> String {
     let g = if new_side { c.b } else { c.a };
@@ -225,12 +213,16 @@ impl Printer<'_, '_> {
                     if self.reported.contains(child) {
                         out.push(format!(
                             "{pad}{} ({}) changed, as reported earlier",
-                            edge_name(edge),
+                            edge.spelled(EdgeStyle::Text),
                             q(&name)
                         ));
                     } else {
                         self.reported.insert(*child);
-                        out.push(format!("{pad}{} ({}) changed:", edge_name(edge), q(&name)));
+                        out.push(format!(
+                            "{pad}{} ({}) changed:",
+                            edge.spelled(EdgeStyle::Text),
+                            q(&name)
+                        ));
                         self.body(*child, indent + 2, path, out);
                     }
                 }
@@ -242,7 +234,7 @@ impl Printer<'_, '_> {
                         let line = detail_line(&cd.details[0], &self.u);
                         out.push(format!(
                             "{pad}{} {}",
-                            edge_name(edge),
+                            edge.spelled(EdgeStyle::Text),
                             line.replacen("type ", "", 1)
                         ));
                         continue;
@@ -252,7 +244,7 @@ impl Printer<'_, '_> {
                     if !sub.is_empty() {
                         out.push(format!(
                             "{pad}{} ({}) changed:",
-                            edge_name(edge),
+                            edge.spelled(EdgeStyle::Text),
                             q(&self.c.a.describe(cd.a))
                         ));
                         out.extend(sub);
