@@ -19,13 +19,18 @@ pub struct Run {
 }
 
 pub fn run(bin: &str, args: &[&str]) -> Run {
+    run_in(&kernels(), bin, args)
+}
+
+/// Run a binary in `dir`: relative paths in `args` are taken from there.
+pub fn run_in(dir: &std::path::Path, bin: &str, args: &[&str]) -> Run {
     let exe = match bin {
         "kmidiff" => env!("CARGO_BIN_EXE_kmidiff"),
         _ => env!("CARGO_BIN_EXE_kmi"),
     };
     let out = Command::new(exe)
         .args(args)
-        .current_dir(kernels())
+        .current_dir(dir)
         .output()
         .expect("binary runs");
     Run {

@@ -3,6 +3,7 @@
 
 mod common;
 mod errors;
+mod kinds;
 mod kmi_abi_check;
 mod kmi_dump;
 mod kmi_modcheck;
