@@ -6,6 +6,7 @@
 
 use super::{Detail, DiffId, Edge, Reach, TypeDiffs};
 use crate::graph::{AggKind, Graph, Node, TypeId};
+use std::borrow::Cow;
 
 /// The kind of a changed type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,8 +35,10 @@ pub struct MemberFact<'g> {
 #[derive(Debug, Clone)]
 pub struct TypeFacts<'g> {
     pub kind: TypeKind,
-    /// Tag or typedef name without "struct "; "" when anonymous.
-    pub name: &'g str,
+    /// Tag or typedef name without "struct "; for a pointer, array or
+    /// function type its C spelling ("struct kmi_device *"), which
+    /// libabigail's name properties match too; "" when anonymous.
+    pub name: Cow<'g, str>,
     /// Where the new type is declared, as the debug info spells it.
     pub source_file: Option<&'g str>,
     pub old_size_bits: u64,
@@ -56,7 +59,15 @@ pub struct TypeFacts<'g> {
     pub reach: Reach,
 }
 
-fn kind_and_name(g: &Graph, id: TypeId) -> (TypeKind, &str) {
+fn kind_and_name(g: &Graph, id: TypeId) -> (TypeKind, Cow<'_, str>) {
+    let (kind, name) = tag_kind_and_name(g, id);
+    match kind {
+        TypeKind::Pointer | TypeKind::Array | TypeKind::Function => (kind, g.describe(id).into()),
+        _ => (kind, name.into()),
+    }
+}
+
+fn tag_kind_and_name(g: &Graph, id: TypeId) -> (TypeKind, &str) {
     match g.node(id) {
         Node::Aggregate { kind, name, .. } => (
             match kind {

@@ -46,7 +46,7 @@ impl TypeFilter for SuppressionFilter<'_> {
             return false;
         }
         let k = kind(f.kind);
-        if !f.name.is_empty() && self.s.drops_type(k, f.name, f.source_file) {
+        if !f.name.is_empty() && self.s.drops_type(k, &f.name, f.source_file) {
             return true;
         }
         let old_members = member_facts(&f.old_members);
@@ -55,7 +55,7 @@ impl TypeFilter for SuppressionFilter<'_> {
         let removed = member_facts(&f.removed);
         let change = TypeChange {
             kind: k,
-            name: f.name,
+            name: &f.name,
             source_file: f.source_file,
             old_size_bits: f.old_size_bits,
             new_size_bits: f.new_size_bits,

@@ -32,21 +32,6 @@ use std::path::PathBuf;
 /// runs them.
 const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
     (
-        "suppressions/inserted_at_end_size_change",
-        "expected.txt",
-        "issue 8 item 5: src/filter/apply.rs counts a member as changed whenever its child \
-         diff has children, so the unchanged `u32` (a typedef) members of struct kmi_config \
-         refuse has_data_member_inserted_at; libabigail's abidiff hides this change",
-    ),
-    (
-        "suppressions/type_name_not_regexp_excludes",
-        "expected.txt",
-        "src/filter/apply.rs gives unnamed types (function types, pointers) the empty \
-         name, which never matches, so `name_not_regexp = kmi_` hides the change of struct \
-         kmi_device reached through them (libabigail matches 'int (kmi_device*)' and \
-         'kmi_device*'; a variable of type struct kmi_device is reported)",
-    ),
-    (
         "kinds/union",
         "expected.txt",
         "the text report spells an array data member 'u8[16] v6' (type, then name) instead \
