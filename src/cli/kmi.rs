@@ -4,6 +4,7 @@
 mod abi_check;
 mod dump;
 mod modcheck;
+mod suppressions;
 mod symbols;
 
 use crate::error::Result;
@@ -44,6 +45,9 @@ pub enum Command {
     /// Extract or enforce symbol lists (Android GKI style)
     #[command(subcommand)]
     Symbols(symbols::Command),
+    /// About kmidiff's suppression files (--suppressions)
+    #[command(subcommand)]
+    Suppressions(suppressions::Command),
 }
 
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
@@ -52,6 +56,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         Command::Modcheck(a) => modcheck::run(a, out),
         Command::Dump(a) => dump::run(a, out),
         Command::Symbols(c) => symbols::run(c, out),
+        Command::Suppressions(c) => suppressions::run(c, out),
     }
 }
 

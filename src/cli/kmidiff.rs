@@ -39,7 +39,8 @@ pub struct Args {
     /// whitelist, stablelist or symbol_list); repeatable
     #[arg(long = "kmi-whitelist", short = 'w', value_name = "FILE")]
     pub whitelist: Vec<PathBuf>,
-    /// libabigail suppression specification file; repeatable
+    /// libabigail suppression specification file; repeatable. `kmi
+    /// suppressions keys` lists the sections and keys it may use
     #[arg(long = "suppressions", visible_alias = "suppr", value_name = "FILE")]
     pub suppressions: Vec<PathBuf>,
     /// Approved changes ('symbol NAME KIND' or 'type NAME KIND' per line, #

@@ -190,6 +190,26 @@ fn suppressions_hide_types_and_functions() {
 }
 
 #[test]
+fn suppression_keys_are_listed_where_users_look() {
+    let r = run("kmi", &["suppressions", "keys"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for section in [
+        "[suppress_type]",
+        "[suppress_function]",
+        "[suppress_variable]",
+    ] {
+        assert!(r.stdout.contains(section), "{}", r.stdout);
+    }
+    assert!(r.stdout.contains("has_data_member_inserted_at = OFFSET"));
+    let help = run("kmidiff", &["--help"]);
+    assert!(
+        help.stdout.contains("kmi suppressions keys"),
+        "{}",
+        help.stdout
+    );
+}
+
+#[test]
 fn whitelist_on_a_full_dump_equals_whitelist_on_the_tree() {
     // A whitelisted read sees only the units that define the listed symbols,
     // so types they merely declare stay declaration-only; a full dump has
