@@ -59,6 +59,27 @@ pub struct TypeFacts<'g> {
     pub reach: Reach,
 }
 
+impl Default for TypeFacts<'_> {
+    fn default() -> Self {
+        TypeFacts {
+            kind: TypeKind::Other,
+            name: Cow::Borrowed(""),
+            source_file: None,
+            old_size_bits: 0,
+            new_size_bits: 0,
+            old_members: Vec::new(),
+            new_members: Vec::new(),
+            inserted: Vec::new(),
+            removed: Vec::new(),
+            changed_members: 0,
+            added_enumerators: Vec::new(),
+            changed_enumerators: Vec::new(),
+            removed_or_changed_enumerators: 0,
+            reach: Reach::Direct,
+        }
+    }
+}
+
 fn kind_and_name(g: &Graph, id: TypeId) -> (TypeKind, Cow<'_, str>) {
     let (kind, name) = tag_kind_and_name(g, id);
     match kind {

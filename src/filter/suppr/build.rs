@@ -10,9 +10,10 @@ use regex::Regex;
 use super::keys::{self, Key, SectionKind, Status};
 use super::read::{RawProp, RawSection, Value};
 use super::spec::{
-    Boundary, CK_ADDED, CK_ALL, CK_DELETED, CK_SUBTYPE, DeclSection, InsertionRange, KindSel,
-    LocationFilter, NameFilter, Reach, TypeSection, normalize_path,
+    Boundary, DeclSection, InsertionRange, KindSel, LocationFilter, NameFilter, Reach, TypeSection,
+    normalize_path,
 };
+use crate::compare::ChangeKind;
 use crate::error::{Error, Result};
 
 /// Walks a section's properties, rejecting duplicates and keys the table
@@ -238,7 +239,7 @@ impl DeclSection {
             effective: true,
             names: NameFilter::default(),
             symbols: NameFilter::default(),
-            change_kinds: CK_ALL,
+            change_kind: None,
         };
         let mut has_label = false;
         let mut drop = false;
@@ -258,11 +259,11 @@ impl DeclSection {
                 "symbol_name_not_regexp" => s.symbols.not_re = Some(regex_value(key, v)?),
                 "change_kind" => {
                     let t = single(key, v)?;
-                    s.change_kinds = match t.as_str() {
-                        "all" => CK_ALL,
-                        x if x == subtype => CK_SUBTYPE,
-                        x if x == added => CK_ADDED,
-                        x if x == deleted => CK_DELETED,
+                    s.change_kind = match t.as_str() {
+                        "all" => None,
+                        x if x == subtype => Some(ChangeKind::Changed),
+                        x if x == added => Some(ChangeKind::Added),
+                        x if x == deleted => Some(ChangeKind::Removed),
                         _ => {
                             return Err(format!(
                                 "bad {key} '{t}' in [{}]: expected {}",
@@ -306,7 +307,7 @@ impl DeclSection {
             warnings.push(format!(
                 "{where_}: 'drop = yes' needs a name or symbol_name property; it has no effect here"
             ));
-        } else if drop && s.effective && s.change_kinds != CK_ALL {
+        } else if drop && s.effective && s.change_kind.is_some() {
             warnings.push(format!(
                 "{where_}: 'drop = yes' is ignored because change_kind restricts the section"
             ));

@@ -513,3 +513,15 @@ fn row(out: &mut String, k: &Key, help: &str) {
     }
     let _ = writeln!(out, "{line}");
 }
+
+/// Every spelling a `[section]` accepts (supported or ignored keys), in
+/// table order; empty for an unknown section.
+pub fn accepted(section: &str) -> Vec<&'static str> {
+    let Some(kind) = SectionKind::ALL.into_iter().find(|k| k.name() == section) else {
+        return Vec::new();
+    };
+    KEYS.iter()
+        .filter(|k| k.sections.contains(&kind) && !matches!(k.status, Status::Unsupported(_)))
+        .flat_map(Key::spellings)
+        .collect()
+}

@@ -24,6 +24,7 @@
 
 mod build;
 mod keys;
+pub use keys::accepted as accepted_keys;
 mod read;
 mod spec;
 #[cfg(test)]
@@ -36,90 +37,10 @@ use keys::SectionKind;
 use read::read_sections;
 use spec::{DeclSection, TypeSection};
 
-/// The kind of a changed type, as the comparison sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TypeKind {
-    Struct,
-    Union,
-    Enum,
-    Typedef,
-    Base,
-    Pointer,
-    Array,
-    Function,
-    Other,
-}
-
-/// How the interface reaches a changed type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    Direct,
-    Pointer,
-    Reference,
-}
-
-/// What happened to a function or variable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
-    Added,
-    Deleted,
-    SubTypeChange,
-}
-
-/// One data member of a struct or union, in declaration order within its
-/// slice (`offset_after()` and `end` rely on that order).
-#[derive(Debug, Clone)]
-pub struct MemberFact<'a> {
-    pub name: &'a str,
-    pub offset_bits: u64,
-    pub size_bits: u64,
-}
-
-/// What the comparison knows about one changed type.
-#[derive(Debug, Clone, Copy)]
-pub struct TypeChange<'a> {
-    pub kind: TypeKind,
-    /// Tag/typedef name without "struct "/"enum " prefix; "" if anonymous.
-    pub name: &'a str,
-    /// DW_AT_decl_file path as in DWARF, e.g.
-    /// "/build/linux/include/linux/skbuff.h" or "include/linux/skbuff.h".
-    pub source_file: Option<&'a str>,
-    pub old_size_bits: u64,
-    pub new_size_bits: u64,
-    pub old_members: &'a [MemberFact<'a>],
-    pub new_members: &'a [MemberFact<'a>],
-    /// Data members only in the new type (offsets in the new type).
-    pub inserted: &'a [MemberFact<'a>],
-    /// Data members only in the old type.
-    pub removed: &'a [MemberFact<'a>],
-    /// Members present in both whose type/offset/size changed.
-    pub changed_members: usize,
-    pub added_enumerators: &'a [&'a str],
-    pub removed_or_changed_enumerators: usize,
-    /// How the interface reaches this type: directly, through a pointer, or
-    /// a C++ reference.
-    pub access: Access,
-}
-
-impl Default for TypeChange<'_> {
-    fn default() -> Self {
-        TypeChange {
-            kind: TypeKind::Other,
-            name: "",
-            source_file: None,
-            old_size_bits: 0,
-            new_size_bits: 0,
-            old_members: &[],
-            new_members: &[],
-            inserted: &[],
-            removed: &[],
-            changed_members: 0,
-            added_enumerators: &[],
-            removed_or_changed_enumerators: 0,
-            access: Access::Direct,
-        }
-    }
-}
+// The comparison says what changed (compare::facts); suppressions read it.
+pub use crate::compare::ChangeKind;
+pub use crate::compare::Reach as Access;
+pub use crate::compare::facts::{MemberFact, TypeFacts as TypeChange, TypeKind};
 
 /// A parsed set of suppression specifications, possibly from several files.
 #[derive(Debug, Default, Clone)]
@@ -200,12 +121,10 @@ impl Suppressions {
     /// removals, which no suppression hides): `changed_enumerators` and
     /// `changed_enumerators_regexp` are checked against these names, so
     /// without them such a section cannot hide an enum whose values changed.
-    pub fn suppresses_type_with_enumerators(
-        &self,
-        c: &TypeChange,
-        changed_enumerators: &[&str],
-    ) -> bool {
-        self.types.iter().any(|s| s.matches(c, changed_enumerators))
+    pub fn suppresses_type(&self, c: &TypeChange) -> bool {
+        self.types
+            .iter()
+            .any(|s| s.matches(c, &c.changed_enumerators))
     }
 
     /// A `[suppress_type]` with `drop = yes` whose name/kind/location match:

@@ -252,9 +252,9 @@ impl TypeSection {
     pub(super) fn matches(&self, c: &TypeChange, changed_enums: &[&str]) -> bool {
         self.effective
             && self.kind.is_none_or(|k| k.matches(c.kind))
-            && self.names.matches(c.name)
+            && self.names.matches(&c.name)
             && self.location.allows(c.source_file)
-            && self.reach.is_none_or(|r| r.matches(c.access))
+            && self.reach.is_none_or(|r| r.matches(c.reach))
             && self.members_ok(c)
             && self.insertions_ok(c)
             && self.enumerators_ok(c, changed_enums)
@@ -307,7 +307,7 @@ impl TypeSection {
         c.inserted.iter().all(|m| {
             self.ranges
                 .iter()
-                .any(|r| r.contains(m.offset_bits, c.old_members))
+                .any(|r| r.contains(m.offset_bits, &c.old_members))
         })
     }
 
@@ -356,19 +356,6 @@ impl TypeSection {
     }
 }
 
-pub(super) const CK_SUBTYPE: u8 = 1;
-pub(super) const CK_ADDED: u8 = 2;
-pub(super) const CK_DELETED: u8 = 4;
-pub(super) const CK_ALL: u8 = CK_SUBTYPE | CK_ADDED | CK_DELETED;
-
-fn change_bit(c: ChangeKind) -> u8 {
-    match c {
-        ChangeKind::SubTypeChange => CK_SUBTYPE,
-        ChangeKind::Added => CK_ADDED,
-        ChangeKind::Deleted => CK_DELETED,
-    }
-}
-
 /// A `[suppress_function]` or `[suppress_variable]` section. It has no
 /// `drop`: that is validated when building, but a matching section hides
 /// every change to the symbol anyway, so nothing would read it.
@@ -377,13 +364,15 @@ pub(super) struct DeclSection {
     pub(super) effective: bool,
     pub(super) names: NameFilter,
     pub(super) symbols: NameFilter,
-    pub(super) change_kinds: u8,
+    /// libabigail's `change_kind` in the vocabulary: `Changed` (a subtype
+    /// change), `Added` or `Removed`; `None` for `all`.
+    pub(super) change_kind: Option<ChangeKind>,
 }
 
 impl DeclSection {
     pub(super) fn matches(&self, name: &str, change: ChangeKind) -> bool {
         self.effective
-            && self.change_kinds & change_bit(change) != 0
+            && self.change_kind.is_none_or(|k| k == change)
             && self.names.matches(name)
             && self.symbols.matches(name)
     }

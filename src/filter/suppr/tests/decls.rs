@@ -3,16 +3,16 @@ use super::*;
 #[test]
 fn function_name_properties() {
     let s = parse("[suppress_function]\nname = kfree\n");
-    assert!(s.suppresses_function("kfree", ChangeKind::SubTypeChange));
-    assert!(!s.suppresses_function("kfree_skb", ChangeKind::SubTypeChange));
+    assert!(s.suppresses_function("kfree", ChangeKind::Changed));
+    assert!(!s.suppresses_function("kfree_skb", ChangeKind::Changed));
 
     let s = parse("[suppress_function]\nname_regexp = ^__\n");
     assert!(s.suppresses_function("__foo", ChangeKind::Added));
     assert!(!s.suppresses_function("foo", ChangeKind::Added));
 
     let s = parse("[suppress_function]\nname_not_regexp = ^(kmalloc|kfree)$\n");
-    assert!(s.suppresses_function("other", ChangeKind::Deleted));
-    assert!(!s.suppresses_function("kfree", ChangeKind::Deleted));
+    assert!(s.suppresses_function("other", ChangeKind::Removed));
+    assert!(!s.suppresses_function("kfree", ChangeKind::Removed));
 }
 
 #[test]
@@ -37,11 +37,7 @@ fn function_symbol_properties() {
 
 #[test]
 fn function_change_kinds() {
-    let kinds = [
-        ChangeKind::SubTypeChange,
-        ChangeKind::Added,
-        ChangeKind::Deleted,
-    ];
+    let kinds = [ChangeKind::Changed, ChangeKind::Added, ChangeKind::Removed];
     let cases = [
         ("function-subtype-change", [true, false, false]),
         ("added-function", [false, true, false]),
@@ -64,11 +60,7 @@ fn function_change_kinds() {
 
 #[test]
 fn variable_change_kinds_and_names() {
-    let kinds = [
-        ChangeKind::SubTypeChange,
-        ChangeKind::Added,
-        ChangeKind::Deleted,
-    ];
+    let kinds = [ChangeKind::Changed, ChangeKind::Added, ChangeKind::Removed];
     let cases = [
         ("variable-subtype-change", [true, false, false]),
         ("added-variable", [false, true, false]),
@@ -90,8 +82,8 @@ fn variable_change_kinds_and_names() {
     let s = parse(
         "[suppress_variable]\nname = v\nsymbol_name_regexp = ^v$\nname_not_regexp = w\nsymbol_name = v\nsymbol_name_not_regexp = x\n",
     );
-    assert!(s.suppresses_variable("v", ChangeKind::Deleted));
-    assert!(!s.suppresses_variable("w", ChangeKind::Deleted));
+    assert!(s.suppresses_variable("v", ChangeKind::Removed));
+    assert!(!s.suppresses_variable("w", ChangeKind::Removed));
 }
 
 #[test]
@@ -100,15 +92,11 @@ fn label_only_decl_section_matches_everything_of_its_kind() {
         parse("[suppress_function]\nlabel = all added functions\nchange_kind = added-function\n");
     assert!(!s.is_empty());
     assert!(s.suppresses_function("anything", ChangeKind::Added));
-    assert!(!s.suppresses_function("anything", ChangeKind::Deleted));
+    assert!(!s.suppresses_function("anything", ChangeKind::Removed));
     assert!(!s.suppresses_variable("anything", ChangeKind::Added));
     assert!(s.warnings().is_empty(), "{:?}", s.warnings());
     let s = parse("[suppress_variable]\nlabel = every variable\n");
-    for k in [
-        ChangeKind::SubTypeChange,
-        ChangeKind::Added,
-        ChangeKind::Deleted,
-    ] {
+    for k in [ChangeKind::Changed, ChangeKind::Added, ChangeKind::Removed] {
         assert!(s.suppresses_variable("v", k));
         assert!(!s.suppresses_function("v", k));
     }
@@ -133,11 +121,7 @@ fn drop_in_functions_and_variables() {
         "[suppress_function]\nname_regexp = ^__\ndrop = yes\n[suppress_variable]\nsymbol_name = v\ndrop_artifact = yes\n",
     );
     assert!(s.warnings().is_empty(), "{:?}", s.warnings());
-    for k in [
-        ChangeKind::SubTypeChange,
-        ChangeKind::Added,
-        ChangeKind::Deleted,
-    ] {
+    for k in [ChangeKind::Changed, ChangeKind::Added, ChangeKind::Removed] {
         assert!(s.suppresses_function("__x", k));
         assert!(!s.suppresses_function("x", k));
         assert!(s.suppresses_variable("v", k));
@@ -150,12 +134,12 @@ fn drop_in_functions_and_variables() {
         ["test.suppr:1: 'drop = yes' is ignored because change_kind restricts the section"]
     );
     assert!(s.suppresses_function("f", ChangeKind::Added));
-    assert!(!s.suppresses_function("f", ChangeKind::Deleted));
+    assert!(!s.suppresses_function("f", ChangeKind::Removed));
     // A label alone cannot drop, but still matches everything.
     let s = parse("[suppress_function]\nlabel = l\ndrop = yes\n");
     assert_eq!(
         s.warnings(),
         ["test.suppr:1: 'drop = yes' needs a name or symbol_name property; it has no effect here"]
     );
-    assert!(s.suppresses_function("f", ChangeKind::Deleted));
+    assert!(s.suppresses_function("f", ChangeKind::Removed));
 }

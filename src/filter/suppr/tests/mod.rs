@@ -49,7 +49,7 @@ fn m(name: &'static str, offset_bits: u64, size_bits: u64) -> MemberFact<'static
 fn ty(kind: TypeKind, name: &'static str) -> TypeChange<'static> {
     TypeChange {
         kind,
-        name,
+        name: name.into(),
         ..TypeChange::default()
     }
 }
@@ -71,11 +71,11 @@ const OLD_S: &[MemberFact<'static>] = &[
 fn insertion<'a>(inserted: &'a [MemberFact<'a>], old_size: u64, new_size: u64) -> TypeChange<'a> {
     TypeChange {
         kind: TypeKind::Struct,
-        name: "S",
+        name: "S".into(),
         old_size_bits: old_size,
         new_size_bits: new_size,
-        old_members: OLD_S,
-        inserted,
+        old_members: OLD_S.to_vec(),
+        inserted: inserted.to_vec(),
         ..TypeChange::default()
     }
 }
@@ -87,7 +87,7 @@ trait Hides {
 
 impl Hides for Suppressions {
     fn hides(&self, c: &TypeChange) -> bool {
-        self.suppresses_type_with_enumerators(c, &[])
+        self.suppresses_type(c)
     }
 }
 

@@ -478,7 +478,7 @@ fn load_reads_and_merges_files() {
     std::fs::write(&b, "[suppress_function]\nname = f\n").expect("write");
     let s = Suppressions::load(&[a.clone(), b.clone()]).expect("load");
     assert!(s.hides(&ty(TypeKind::Struct, "A")));
-    assert!(s.suppresses_function("f", ChangeKind::Deleted));
+    assert!(s.suppresses_function("f", ChangeKind::Removed));
     assert!(Suppressions::load(&[]).expect("no files").is_empty());
 
     std::fs::write(&b, "[suppress_function]\nname = f\nbogus = 1\n").expect("write");

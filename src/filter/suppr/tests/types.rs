@@ -67,7 +67,7 @@ fn type_kind_each_value() {
 fn at(file: Option<&'static str>) -> TypeChange<'static> {
     TypeChange {
         kind: TypeKind::Struct,
-        name: "T",
+        name: "T".into(),
         source_file: file,
         ..TypeChange::default()
     }
@@ -103,7 +103,7 @@ fn source_location_not_regexp() {
 #[test]
 fn accessed_through_each_value() {
     let with = |a| TypeChange {
-        access: a,
+        reach: a,
         ..ty(TypeKind::Struct, "W")
     };
     let cases = [
@@ -124,7 +124,7 @@ fn accessed_through_each_value() {
 #[test]
 fn has_data_member_forms() {
     let c = TypeChange {
-        old_members: OLD_S,
+        old_members: OLD_S.to_vec(),
         ..ty(TypeKind::Struct, "S")
     };
     for value in ["m1", "{m0, m1}", "m0, m1", "{m1}"] {
@@ -138,7 +138,7 @@ fn has_data_member_forms() {
     // Only records have data members.
     let s = parse("[suppress_type]\nname = S\nhas_data_member = m0\n");
     let e = TypeChange {
-        old_members: OLD_S,
+        old_members: OLD_S.to_vec(),
         ..ty(TypeKind::Enum, "S")
     };
     assert!(!s.hides(&e));
@@ -147,7 +147,7 @@ fn has_data_member_forms() {
 #[test]
 fn has_data_member_regexp() {
     let c = TypeChange {
-        old_members: OLD_S,
+        old_members: OLD_S.to_vec(),
         ..ty(TypeKind::Union, "S")
     };
     assert!(parse("[suppress_type]\nname = S\nhas_data_member_regexp = ^m[01]$\n").hides(&c));
@@ -176,7 +176,7 @@ fn size_change_needs_has_size_change() {
     let old = [m("a", 0, 32), m("b", 32, 8)];
     let ins = [m("n", 40, 8)];
     let c = TypeChange {
-        old_members: &old,
+        old_members: old.to_vec(),
         ..insertion(&ins, 64, 64)
     };
     assert!(s.hides(&c));
@@ -194,7 +194,7 @@ fn insertions_refused_when_not_pure_insertions() {
     let ins = [m("n", 64, 32)];
     let removed = [m("m0", 0, 8)];
     let with_removal = TypeChange {
-        removed: &removed,
+        removed: removed.to_vec(),
         ..insertion(&ins, 64, 96)
     };
     assert!(!s.hides(&with_removal));
@@ -249,7 +249,7 @@ fn inserted_at_offset_of_and_after() {
         "[suppress_type]\nname = S\nhas_data_member_inserted_between = {offset_after(flags), offset_of(tail)}\n",
     );
     let c = TypeChange {
-        old_members: &old,
+        old_members: old.to_vec(),
         ..insertion(&ins, 64, 64)
     };
     assert!(s.hides(&c));
@@ -312,8 +312,8 @@ fn regexp_boundaries() {
     let hides = |s: &Suppressions, off: u64| {
         let ins = [m("new", off, 8)];
         let c = TypeChange {
-            old_members: &old,
-            inserted: &ins,
+            old_members: old.to_vec(),
+            inserted: ins.to_vec(),
             ..insertion(&[], 64, 64)
         };
         s.hides(&c)
@@ -337,10 +337,10 @@ fn enum_change(
 ) -> TypeChange<'static> {
     TypeChange {
         kind: TypeKind::Enum,
-        name: "E",
+        name: "E".into(),
         old_size_bits: sizes.0,
         new_size_bits: sizes.1,
-        added_enumerators: added,
+        added_enumerators: added.to_vec(),
         removed_or_changed_enumerators: removed_or_changed,
         ..TypeChange::default()
     }
@@ -353,7 +353,10 @@ fn hides_enum(
     added: &'static [&'static str],
     sizes: (u64, u64),
 ) -> bool {
-    s.suppresses_type_with_enumerators(&enum_change(removed_or_changed, added, sizes), changed)
+    s.suppresses_type(&TypeChange {
+        changed_enumerators: changed.to_vec(),
+        ..enum_change(removed_or_changed, added, sizes)
+    })
 }
 
 #[test]
@@ -375,10 +378,13 @@ fn changed_enumerators_names() {
     assert!(s.hides(&enum_change(0, &["E_NEW"], (32, 32))));
     // Another enum is not concerned.
     let other = TypeChange {
-        name: "F",
+        name: "F".into(),
         ..enum_change(1, &[], (32, 32))
     };
-    assert!(!s.suppresses_type_with_enumerators(&other, &["E_MAX"]));
+    assert!(!s.suppresses_type(&TypeChange {
+        changed_enumerators: vec!["E_MAX"],
+        ..other
+    }));
 }
 
 #[test]
