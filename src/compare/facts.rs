@@ -146,15 +146,8 @@ impl<'g> TypeDiffs<'g> {
                 .map(|n| gb.str(n)),
             old_size_bits: ga.size_bits(diff.a).unwrap_or(0),
             new_size_bits: gb.size_bits(diff.b).unwrap_or(0),
-            inserted: Vec::new(),
-            removed: Vec::new(),
-            changed_members: 0,
-            added_enumerators: Vec::new(),
-            changed_enumerators: Vec::new(),
-            removed_or_changed_enumerators: 0,
             reach,
-            old_members: Vec::new(),
-            new_members: Vec::new(),
+            ..TypeFacts::default()
         };
         for det in &diff.details {
             match det {
