@@ -19,7 +19,7 @@
 //! in a fixed order (vmlinux, then modules by path, units in file order), which
 //! keeps the result identical at any thread count.
 
-use crate::graph::{Graph, Member, Node, Param, Symbol, TypeId};
+use crate::graph::{Graph, MAX_DEPTH, Member, Node, Param, Symbol, TypeId};
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_128;
 
@@ -29,10 +29,6 @@ pub struct LocalGraph<'s> {
     pub nodes: Vec<Node<&'s str>>,
     pub files: Vec<Option<&'s str>>,
 }
-
-/// Hashing is bounded so that adversarial (corrupt) input cannot exhaust the
-/// stack; real C never nests untagged types this deep.
-const MAX_DEPTH: u32 = 512;
 
 impl<'s> LocalGraph<'s> {
     pub fn new() -> Self {
@@ -469,6 +465,41 @@ impl Merger {
     }
 }
 
+/// Dedup keys of a finished graph's nodes.
+pub fn graph_keys(g: &Graph) -> Vec<u128> {
+    LocalGraph::from_graph(g).keys()
+}
+
+/// Merge per-binary graphs into one per side, remapping each export's type.
+/// `parts` carry the dedup keys of their nodes ([`graph_keys`]).
+pub fn merge_graphs(parts: Vec<(Graph, Vec<u128>, Vec<Symbol>)>) -> Graph {
+    let mut g = Graph::new();
+    let mut merger = Merger::new();
+    for (part, keys, symbols) in parts {
+        let global = merger.merge_graph(&mut g, &part, &keys);
+        for mut s in symbols {
+            s.ty = s.ty.map(|t| global[t.index()]);
+            g.symbols.push(s);
+        }
+    }
+    // Two rounds: completing declarations can make variants equal, which
+    // can make what points at them equal in turn.
+    for _ in 0..2 {
+        let before = g.nodes.len();
+        let (mut h, remap) = complete_declarations(&g);
+        h.symbols = std::mem::take(&mut g.symbols);
+        for s in &mut h.symbols {
+            s.ty = s.ty.map(|t| remap[t.index()]);
+        }
+        g = h;
+        if g.nodes.len() == before {
+            break;
+        }
+    }
+    g.finish_symbols();
+    g
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -592,39 +623,4 @@ mod tests {
         };
         assert_eq!(ka[sa.index()], b.keys()[s.index()]);
     }
-}
-
-/// Dedup keys of a finished graph's nodes.
-pub fn graph_keys(g: &Graph) -> Vec<u128> {
-    LocalGraph::from_graph(g).keys()
-}
-
-/// Merge per-binary graphs into one per side, remapping each export's type.
-/// `parts` carry the dedup keys of their nodes ([`graph_keys`]).
-pub fn merge_graphs(parts: Vec<(Graph, Vec<u128>, Vec<Symbol>)>) -> Graph {
-    let mut g = Graph::new();
-    let mut merger = Merger::new();
-    for (part, keys, symbols) in parts {
-        let global = merger.merge_graph(&mut g, &part, &keys);
-        for mut s in symbols {
-            s.ty = s.ty.map(|t| global[t.index()]);
-            g.symbols.push(s);
-        }
-    }
-    // Two rounds: completing declarations can make variants equal, which
-    // can make what points at them equal in turn.
-    for _ in 0..2 {
-        let before = g.nodes.len();
-        let (mut h, remap) = complete_declarations(&g);
-        h.symbols = std::mem::take(&mut g.symbols);
-        for s in &mut h.symbols {
-            s.ty = s.ty.map(|t| remap[t.index()]);
-        }
-        g = h;
-        if g.nodes.len() == before {
-            break;
-        }
-    }
-    g.finish_symbols();
-    g
 }

@@ -1,7 +1,6 @@
 //! `kmi abi-check` on the fixture kernels: both input forms, the expected
 //! v1 -> v2 changes, ignore files, JSON, --explain and bad input.
 
-
 use crate::common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -372,14 +371,14 @@ fn explain_names_the_type_behind_each_crc_change() {
 }
 
 #[test]
-fn explain_needs_trees() {
+fn explain_needs_types_on_both_sides() {
     let r = run(
         "kmi",
         &["abi-check", "--explain", "v1/Module.symvers", "v2"],
     );
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr.contains("--explain needs kernel trees"),
+        r.stderr.contains("--explain needs types on both sides"),
         "{}",
         r.stderr
     );

@@ -1,6 +1,5 @@
 //! `kmi dump`: deterministic, reviewable baselines of the fixture kernels.
 
-
 use crate::common::*;
 
 fn read(p: &std::path::Path) -> Vec<u8> {
@@ -125,7 +124,7 @@ fn bad_input_and_usage() {
     let r = run("kmi", &["dump", "no/such/tree", "-o", "x"]);
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.contains("no/such/tree: no such directory"),
+        r.stderr.contains("no/such/tree: no such file or directory"),
         "{}",
         r.stderr
     );

@@ -11,3 +11,4 @@ mod kmidiff_baseline;
 mod kmidiff_fixtures;
 mod readers;
 mod robustness;
+mod sources;
