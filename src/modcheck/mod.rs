@@ -108,8 +108,7 @@ fn tree_vermagic(k: &KernelInput, modules: &[PathBuf]) -> Result<(Option<String>
     let mut release = None;
     if let Some(v) = &k.vmlinux {
         let data = file::load(v)?;
-        let elf = object::File::parse(&*data)
-            .map_err(|e| Error::input(v, format!("not a valid ELF file: {e}")))?;
+        let elf = file::parse_elf(v, &data)?;
         release = modinfo::kernel_release(&data);
         // `vermagic` is a static array, and a local symbol of that name could
         // come from elsewhere: it must start with the banner's release.
@@ -177,8 +176,7 @@ pub struct ModuleData {
 
 pub fn read_module(path: &Path) -> Result<ModuleData> {
     let data = file::load(path)?;
-    let elf = object::File::parse(&*data)
-        .map_err(|e| Error::input(path, format!("not a valid ELF file: {e}")))?;
+    let elf = file::parse_elf(path, &data)?;
     let info = modinfo::read_modinfo(&elf)
         .map_err(|e| Error::input(path, e))?
         .ok_or_else(|| Error::input(path, "not a kernel module (no .modinfo section)"))?;
@@ -502,8 +500,7 @@ pub fn explain_mismatches(
 /// The module's idea of `names`: their types as declared in its DWARF.
 fn module_view(path: &Path, module: &str, names: &[String]) -> Result<crate::graph::Graph> {
     let data = file::load(path)?;
-    let elf = object::File::parse(&*data)
-        .map_err(|e| Error::input(path, format!("not a valid ELF file: {e}")))?;
+    let elf = file::parse_elf(path, &data)?;
     let mut syms: Vec<Symbol> = names
         .iter()
         .map(|n| Symbol {

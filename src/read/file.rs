@@ -108,6 +108,11 @@ pub fn load(path: &Path) -> Result<FileData> {
     }
 }
 
+/// `data` (as [`load`] gave it) as an ELF file; the error names `path`.
+pub fn parse_elf<'d>(path: &Path, data: &'d [u8]) -> Result<object::File<'d>> {
+    object::File::parse(data).map_err(|e| Error::input(path, format!("not a valid ELF file: {e}")))
+}
+
 /// Every kernel module under `dir`, recursively, sorted by path.
 ///
 /// Symlinked directories are not entered: `/lib/modules/*/build` points into a

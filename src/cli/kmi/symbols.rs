@@ -82,8 +82,7 @@ struct Module {
 
 fn read_module(path: &Path) -> Result<Module> {
     let data = file::load(path)?;
-    let elf = object::File::parse(&*data)
-        .map_err(|e| Error::input(path, format!("not a valid ELF file: {e}")))?;
+    let elf = file::parse_elf(path, &data)?;
     let name = file::module_name(path);
     let imports = modinfo::read_imports(&elf)
         .into_iter()
