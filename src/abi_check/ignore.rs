@@ -106,7 +106,7 @@ impl IgnoreRules {
                 && match r.target {
                     Target::Symbol => glob_match(&r.glob, symbol),
                     Target::Module => {
-                        let g = r.glob.replace('-', "_");
+                        let g = crate::read::file::kbuild_name(&r.glob);
                         modules.iter().any(|m| glob_match(&g, m))
                     }
                 }

@@ -1,11 +1,11 @@
 //! `kmidiff`: libabigail's command line, our engine.
 
 use crate::compare::{NoFilter, TypeFilter, compare_kernels};
-use crate::dump::Kernel;
 use crate::error::{Error, Result};
 use crate::filter::allow::AllowList;
 use crate::filter::{apply::SuppressionFilter, suppr::Suppressions, whitelist};
 use crate::read::kernel::{ReadOptions, ReadReport};
+use crate::read::source::{KernelArg, Needs};
 use crate::report::{self, Options, Units};
 use clap::Parser;
 use std::io::Write;
@@ -24,10 +24,13 @@ Exit status: 0 no change, 1 error, 2 usage error, 4 ABI change, 12 (4|8) incompa
     disable_version_flag = true
 )]
 pub struct Args {
-    /// Directory of the first kernel's modules (searched recursively for
-    /// *.ko[.xz|.zst|.gz]), or a kmi dump (baseline) of the whole first kernel
+    /// The first kernel: a tree (a directory holding vmlinux, the modules
+    /// anywhere below it as *.ko[.xz|.zst|.gz]), a modules directory with
+    /// --vmlinux1, a lone vmlinux, or a kmi dump (baseline)
+    #[arg(value_name = "KERNEL1")]
     pub first_modules_dir: PathBuf,
-    /// Directory of the second kernel's modules, or a kmi dump of it
+    /// The second kernel, in any of the same forms (with --vmlinux2)
+    #[arg(value_name = "KERNEL2")]
     pub second_modules_dir: PathBuf,
     /// vmlinux of the first kernel
     #[arg(long = "vmlinux1", visible_alias = "l1", value_name = "PATH")]
@@ -140,17 +143,23 @@ fn verbose_read(side: &str, r: &ReadReport) {
 /// Run with parsed arguments, writing the report to `out`. Returns the exit status.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
-    let a_in = Kernel::from_arg(
-        &args.first_modules_dir,
-        args.vmlinux1.as_deref(),
-        &args.debug_info_dir1,
-        "--vmlinux1",
-    )?;
-    let b_in = Kernel::from_arg(
-        &args.second_modules_dir,
-        args.vmlinux2.as_deref(),
-        &args.debug_info_dir2,
-        "--vmlinux2",
+    let (a_in, b_in) = crate::cli::two_kernels(
+        "kmidiff",
+        &KernelArg {
+            path: &args.first_modules_dir,
+            vmlinux: args.vmlinux1.as_deref(),
+            debug_dirs: &args.debug_info_dir1,
+            vmlinux_flag: "--vmlinux1",
+            side: "the first kernel",
+        },
+        &KernelArg {
+            path: &args.second_modules_dir,
+            vmlinux: args.vmlinux2.as_deref(),
+            debug_dirs: &args.debug_info_dir2,
+            vmlinux_flag: "--vmlinux2",
+            side: "the second kernel",
+        },
+        Needs::Types,
     )?;
     let whitelist = if args.whitelist.is_empty() {
         None

@@ -4,6 +4,7 @@
 pub mod kmi;
 pub mod kmidiff;
 
+use crate::read::source::{KernelArg, Needs, Source, resolve_one, resolve_pair};
 use std::io::IsTerminal;
 
 /// Use `n` worker threads (0: one per core). Larger stacks than rayon's
@@ -17,6 +18,30 @@ pub fn init_threads(n: usize) {
 
 pub fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()
+}
+
+/// The kernel a command of `prog` reads, by the one policy of
+/// [`crate::read::source`], with its warning on stderr.
+pub fn one_kernel(prog: &str, arg: &KernelArg<'_>, needs: Needs) -> crate::Result<Source> {
+    let (s, warning) = resolve_one(arg, needs)?;
+    if let Some(w) = warning {
+        eprintln!("{prog}: warning: {w}");
+    }
+    Ok(s)
+}
+
+/// The two kernels a command of `prog` compares, by the same policy.
+pub fn two_kernels(
+    prog: &str,
+    a: &KernelArg<'_>,
+    b: &KernelArg<'_>,
+    needs: Needs,
+) -> crate::Result<(Source, Source)> {
+    let (sa, sb, warning) = resolve_pair(a, b, needs)?;
+    if let Some(w) = warning {
+        eprintln!("{prog}: warning: {w}");
+    }
+    Ok((sa, sb))
 }
 
 /// The shared tail of every binary's `main`: parse, run with a buffered

@@ -17,52 +17,20 @@
 //! the same kernel gives the same bytes on any machine at any thread count,
 //! and a type that did not change keeps its id across builds.
 
-mod input;
 mod read;
 mod syntax;
 mod write;
 
-pub use input::Kernel;
-pub use read::{is_dump, load, parse};
+pub use read::{has_vmlinux_exports, is_dump, load, parse};
 pub use write::write;
 
-use crate::error::{Error, Result};
-use crate::graph::{Graph, Node, Symbol, TypeId};
-use crate::read::file;
+use crate::graph::{Graph, MAX_DEPTH, Node, Symbol, TypeId};
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::path::Path;
 
 /// First word of the first line.
 pub const MAGIC: &str = "kmi-dump";
 /// The format version this code writes and the only one it reads.
 pub const VERSION: u32 = 1;
-
-/// Longest chain of types between two named structs/unions (or from a
-/// symbol to the first one). Real C stays far below; the bound is what keeps
-/// the recursive walks of the comparison safe on a crafted file. It matches
-/// the hashing bound of the dedup keys, so every accepted graph hashes exactly.
-pub const MAX_UNTAGGED_DEPTH: usize = 512;
-
-/// Where a kernel is expected on the command line, a dump may stand in for
-/// it. `Ok(None)`: `path` is a directory, or there is nothing there (the
-/// caller says what it wanted); `Ok(Some)`: it is a dump, read; an error: it
-/// is a file but not a dump, or a broken one.
-pub fn sniff(path: &Path) -> Result<Option<Graph>> {
-    match std::fs::metadata(path) {
-        Ok(m) if !m.is_dir() => {}
-        _ => return Ok(None),
-    }
-    let data = file::load(path)?;
-    if is_dump(&data) {
-        return parse(&data, path).map(Some);
-    }
-    let what = if data.starts_with(b"\x7fELF") {
-        "is an ELF file, not a directory or a kmi dump"
-    } else {
-        "is neither a directory nor a kmi dump"
-    };
-    Err(Error::input(path, what))
-}
 
 /// Every node reachable from the symbols, through type edges and, when
 /// `complete` is given, from each declaration to its completing definition.
@@ -107,7 +75,7 @@ pub(crate) fn reachable(
 
 /// Check what the comparison's recursive walks rely on: every cycle passes
 /// through a named struct or union, and chains of other types are at most
-/// [`MAX_UNTAGGED_DEPTH`] long, for the nodes below `roots`. Returns the
+/// [`MAX_DEPTH`] long, for the nodes below `roots`. Returns the
 /// offending node.
 pub(crate) fn check_untagged_depth(
     g: &Graph,
@@ -156,10 +124,10 @@ pub(crate) fn check_untagged_depth(
             // A named struct or union starts a new chain for whoever points
             // at it, so its own depth is never added to a parent's.
             depth[i] = d;
-            if d as usize > MAX_UNTAGGED_DEPTH {
+            if d > MAX_DEPTH {
                 return Err((
                     TypeId(i as u32),
-                    format!("type nesting deeper than {MAX_UNTAGGED_DEPTH}"),
+                    format!("type nesting deeper than {MAX_DEPTH}"),
                 ));
             }
             stack.pop();

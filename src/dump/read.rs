@@ -43,6 +43,15 @@ struct Parser {
 }
 
 impl Parser {
+    fn new() -> Self {
+        Parser {
+            g: Graph::new(),
+            refs: Vec::new(),
+            nodes: Vec::new(),
+            symbols: Vec::new(),
+        }
+    }
+
     fn intern(&mut self, s: &str) -> Name {
         self.g.strings.intern(s)
     }
@@ -351,14 +360,26 @@ fn header(first: &[u8]) -> Res<()> {
     Ok(())
 }
 
+/// Whether a symbol record names `vmlinux` as its module: a dump made from
+/// modules alone has none, and comparing it with a whole kernel would show
+/// every vmlinux export as removed. Only symbol records are read, so this
+/// costs a fraction of a parse; a malformed one is left for the parse to
+/// report.
+pub fn has_vmlinux_exports(data: &[u8]) -> bool {
+    let mut p = Parser::new();
+    data.split(|&b| b == b'\n')
+        .filter(|l| l.starts_with(b"sym "))
+        .any(|l| {
+            let mut c = Cursor::new(l.strip_suffix(b"\r").unwrap_or(l));
+            c.word();
+            p.symbols.clear();
+            p.symbol(&mut c, 0).is_ok() && p.symbols.iter().any(|(_, s)| s.module == "vmlinux")
+        })
+}
+
 /// Parse a dump held in memory; `path` names it in errors.
 pub fn parse(data: &[u8], path: &Path) -> Result<Graph> {
-    let mut p = Parser {
-        g: Graph::new(),
-        refs: Vec::new(),
-        nodes: Vec::new(),
-        symbols: Vec::new(),
-    };
+    let mut p = Parser::new();
     let mut lines = data.split(|&b| b == b'\n').enumerate();
     // A checkout with CRLF line ends (git's autocrlf) is still the same file.
     let strip = |l: &[u8]| l.strip_suffix(b"\r").unwrap_or(l).to_vec();

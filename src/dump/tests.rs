@@ -357,7 +357,7 @@ fn cycles_through_named_structs_are_fine_and_deep_chains_are_not() {
               0000000000000002 pointer 0000000000000001 64\n";
     assert!(p(ok.as_bytes()).is_ok());
     let mut deep = String::from("kmi-dump 1\n0000000000000000 base int 32 signed\n");
-    for i in 1..=MAX_UNTAGGED_DEPTH as u64 + 1 {
+    for i in 1..=u64::from(crate::graph::MAX_DEPTH) + 1 {
         deep += &format!("{i:016x} pointer {:016x} 64\n", i - 1);
     }
     let e = p(deep.as_bytes()).unwrap_err().to_string();
@@ -395,4 +395,19 @@ fn restrict_keeps_listed_symbols_and_their_types() {
             .count(),
         2
     );
+}
+
+#[test]
+fn vmlinux_exports_are_found_in_symbol_records_alone() {
+    let text = |module: &str| {
+        format!(
+            "kmi-dump 1\n0000000000000001 base int 32 signed\n\
+             sym a function 0000000000000001 kmi_a crc=0x00000001\n\
+             sym b symbol - {module}\r\n"
+        )
+    };
+    assert!(has_vmlinux_exports(text("vmlinux").as_bytes()));
+    assert!(!has_vmlinux_exports(text("kmi_b").as_bytes()));
+    // A record that does not parse counts for nothing; the parse reports it.
+    assert!(!has_vmlinux_exports(b"kmi-dump 1\nsym a bogus - vmlinux\n"));
 }

@@ -52,7 +52,7 @@ struct Keys<'w, 'g> {
     key: Vec<u128>,
 }
 
-const DEPTH_GUARD: u32 = 4 * super::MAX_UNTAGGED_DEPTH as u32;
+const DEPTH_GUARD: u32 = 4 * crate::graph::MAX_DEPTH;
 
 impl Keys<'_, '_> {
     fn name_hash(&self, t: TypeId) -> Option<u128> {

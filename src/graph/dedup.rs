@@ -19,7 +19,7 @@
 //! in a fixed order (vmlinux, then modules by path, units in file order), which
 //! keeps the result identical at any thread count.
 
-use crate::graph::{Graph, Member, Node, Param, Symbol, TypeId};
+use crate::graph::{Graph, MAX_DEPTH, Member, Node, Param, Symbol, TypeId};
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_128;
 
@@ -29,10 +29,6 @@ pub struct LocalGraph<'s> {
     pub nodes: Vec<Node<&'s str>>,
     pub files: Vec<Option<&'s str>>,
 }
-
-/// Hashing is bounded so that adversarial (corrupt) input cannot exhaust the
-/// stack; real C never nests untagged types this deep.
-const MAX_DEPTH: u32 = 512;
 
 impl<'s> LocalGraph<'s> {
     pub fn new() -> Self {

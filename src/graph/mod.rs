@@ -25,6 +25,13 @@ impl TypeId {
     }
 }
 
+/// Longest chain of types walked without passing a named struct or union
+/// (which every cycle of real C passes through). Real C stays far below it;
+/// the bound is what keeps recursive walks safe on crafted input. The dedup
+/// hash stops there, and a dump is refused beyond it, so that every graph a
+/// dump gives hashes exactly, as one read from DWARF does.
+pub const MAX_DEPTH: u32 = 512;
+
 /// The namespace C names a struct, union or enum in: `struct x` and
 /// `enum x` are different types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -20,9 +20,10 @@ use crate::error::{Error, Result};
 use crate::graph::Symbol;
 use crate::read::exports::read_exports;
 use crate::read::file;
-use crate::read::kernel::{KernelInput, ReadOptions, read_kernel};
+use crate::read::kernel::{KernelInput, ReadOptions};
 use crate::read::modinfo::{
     self, Import, ModInfo, ModuleVersions, VersionsLayout, license_is_gpl_compatible, same_magic,
+    vermagic_release,
 };
 use crate::read::source::{Source, SourceKind};
 use rayon::prelude::*;
@@ -42,7 +43,8 @@ pub enum VermagicSource {
     Modules,
     /// Release from `linux_banner`, flags from the `.config`.
     BannerAndConfig,
-    /// A Module.symvers, or a vmlinux with neither symbols nor modules.
+    /// A kmi dump or a Module.symvers (neither records it), or a vmlinux
+    /// with neither symbols nor modules.
     Unknown,
 }
 
@@ -56,51 +58,42 @@ pub struct KernelView {
     pub modules: FxHashSet<String>,
     pub vermagic: Option<String>,
     pub vermagic_source: VermagicSource,
-    /// The tree, for `--explain`.
-    pub tree: Option<KernelInput>,
+    /// The kernel, for `--explain`, when it holds types.
+    pub types: Option<Source>,
 }
 
 impl KernelView {
     pub fn load(src: &Source, vermagic: Option<String>, progress: bool) -> Result<KernelView> {
         let exports = src.read_symbols(progress)?;
-        let mut view = KernelView {
+        let module_files = match src.modules_dir() {
+            Some(d) => file::find_modules(d)?,
+            None => Vec::new(),
+        };
+        let binaries = src.binaries();
+        let modules = if binaries.is_some() {
+            module_files.iter().map(|p| file::module_name(p)).collect()
+        } else {
+            // A dump or a symvers knows its modules only as exporters.
+            exports
+                .iter()
+                .filter(|s| s.module != "vmlinux")
+                .map(|s| s.module.clone())
+                .collect()
+        };
+        let (vermagic, vermagic_source) = match (vermagic, &binaries) {
+            (Some(v), _) => (Some(v), VermagicSource::Option),
+            (None, Some(k)) => tree_vermagic(k, &module_files)?,
+            (None, None) => (None, VermagicSource::Unknown),
+        };
+        Ok(KernelView {
             label: src.label(),
             kind: src.kind(),
-            modules: FxHashSet::default(),
-            vermagic: None,
-            vermagic_source: VermagicSource::Unknown,
-            tree: None,
             exports,
-        };
-        let module_files = match src {
-            Source::Symvers(_) => {
-                view.modules = view
-                    .exports
-                    .iter()
-                    .filter(|s| s.module != "vmlinux")
-                    .map(|s| s.module.clone())
-                    .collect();
-                Vec::new()
-            }
-            Source::Tree(k) => {
-                view.tree = Some(k.clone());
-                let files = match &k.modules_dir {
-                    Some(d) => file::find_modules(d)?,
-                    None => Vec::new(),
-                };
-                view.modules = files.iter().map(|p| file::module_name(p)).collect();
-                files
-            }
-        };
-        if let Some(v) = vermagic {
-            view.vermagic = Some(v);
-            view.vermagic_source = VermagicSource::Option;
-        } else if let Source::Tree(k) = src {
-            let (v, s) = tree_vermagic(k, &module_files)?;
-            view.vermagic = v;
-            view.vermagic_source = s;
-        }
-        Ok(view)
+            modules,
+            vermagic,
+            vermagic_source,
+            types: src.has_types().then(|| src.clone()),
+        })
     }
 
     pub fn export(&self, name: &str) -> Option<&Symbol> {
@@ -115,9 +108,8 @@ fn tree_vermagic(k: &KernelInput, modules: &[PathBuf]) -> Result<(Option<String>
     let mut release = None;
     if let Some(v) = &k.vmlinux {
         let data = file::load(v)?;
-        let elf = object::File::parse(&*data)
-            .map_err(|e| Error::input(v, format!("not a valid ELF file: {e}")))?;
-        release = modinfo::vmlinux_release(&elf);
+        let elf = file::parse_elf(v, &data)?;
+        release = modinfo::kernel_release(&data);
         // `vermagic` is a static array, and a local symbol of that name could
         // come from elsewhere: it must start with the banner's release.
         if let Some(m) = modinfo::vmlinux_vermagic(&elf)
@@ -184,15 +176,14 @@ pub struct ModuleData {
 
 pub fn read_module(path: &Path) -> Result<ModuleData> {
     let data = file::load(path)?;
-    let elf = object::File::parse(&*data)
-        .map_err(|e| Error::input(path, format!("not a valid ELF file: {e}")))?;
+    let elf = file::parse_elf(path, &data)?;
     let info = modinfo::read_modinfo(&elf)
         .map_err(|e| Error::input(path, e))?
         .ok_or_else(|| Error::input(path, "not a kernel module (no .modinfo section)"))?;
     let versions = modinfo::read_versions(&elf).map_err(|e| Error::input(path, e))?;
     let name = info
         .get("name")
-        .map(|n| n.replace('-', "_"))
+        .map(file::kbuild_name)
         .unwrap_or_else(|| file::module_name(path));
     Ok(ModuleData {
         path: path.to_path_buf(),
@@ -202,22 +193,6 @@ pub fn read_module(path: &Path) -> Result<ModuleData> {
         modinfo: info,
         name,
     })
-}
-
-/// The module files named on the command line: files as given, directories
-/// searched for every module below them.
-pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in inputs {
-        if p.is_dir() {
-            out.extend(file::find_modules(p)?);
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            return Err(Error::input(p, "no such file or directory"));
-        }
-    }
-    Ok(out)
 }
 
 fn hex(c: u32) -> String {
@@ -338,8 +313,8 @@ pub fn check_module(
                 kernel: kv.clone(),
             }),
             Some(mv) if mv != kv => notes.push(Note::ReleaseDiffers {
-                module: release(mv),
-                kernel: release(kv),
+                module: vermagic_release(mv).to_string(),
+                kernel: vermagic_release(kv).to_string(),
             }),
             Some(_) => {}
         }
@@ -453,11 +428,6 @@ pub fn check_module(
     }
 }
 
-/// The release part of a vermagic string (up to the first space).
-fn release(magic: &str) -> String {
-    magic.split(' ').next().unwrap_or("").to_string()
-}
-
 /// Read and check every module, in parallel. Results are in input order.
 pub fn check_all(paths: &[PathBuf], k: &KernelView) -> Result<Vec<ModuleResult>> {
     let data: Vec<Result<ModuleData>> = paths.par_iter().map(|p| read_module(p)).collect();
@@ -482,9 +452,10 @@ pub fn explain_mismatches(
     k: &KernelView,
     progress: bool,
 ) -> Result<Vec<TypeChange>> {
-    let Some(tree) = &k.tree else {
+    let Some(kernel) = &k.types else {
         return Err(Error::Usage(
-            "--explain needs a kernel tree with debug info, not Module.symvers".into(),
+            "--explain needs the kernel's types (a tree with debug info, or a kmi dump), not Module.symvers"
+                .into(),
         ));
     };
     let wanted: FxHashSet<String> = results.iter().flat_map(|r| r.crc_mismatches()).collect();
@@ -496,7 +467,7 @@ pub fn explain_mismatches(
         symbols_only: false,
         progress,
     };
-    let (kernel_graph, _) = read_kernel(tree, &opts)?;
+    let (kernel_graph, _) = kernel.read(&opts)?;
     let explained: Vec<Result<Explained>> = results
         .par_iter()
         .map(|r| {
@@ -529,8 +500,7 @@ pub fn explain_mismatches(
 /// The module's idea of `names`: their types as declared in its DWARF.
 fn module_view(path: &Path, module: &str, names: &[String]) -> Result<crate::graph::Graph> {
     let data = file::load(path)?;
-    let elf = object::File::parse(&*data)
-        .map_err(|e| Error::input(path, format!("not a valid ELF file: {e}")))?;
+    let elf = file::parse_elf(path, &data)?;
     let mut syms: Vec<Symbol> = names
         .iter()
         .map(|n| Symbol {
@@ -612,7 +582,7 @@ mod tests {
             exports,
             vermagic: vermagic.map(str::to_string),
             vermagic_source: VermagicSource::Vmlinux,
-            tree: None,
+            types: None,
         }
     }
 

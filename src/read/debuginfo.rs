@@ -11,9 +11,10 @@ use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
-use object::{Object, ObjectSection};
+use object::Object;
 
-use super::file;
+use super::modinfo::kernel_release;
+use super::{dwarf, file};
 
 /// The directories to search for split debug info.
 #[derive(Clone, Debug, Default)]
@@ -195,78 +196,6 @@ fn accept(candidate: &Path, want_id: Option<&[u8]>) -> bool {
     }
 }
 
-/// The kernel release of a vmlinux (its "Linux version 6.1.0-55-cloud-amd64 (...)"
-/// banner) or of a module (the first word of `.modinfo`'s `vermagic=`).
-pub fn kernel_release(data: &[u8]) -> Option<String> {
-    if let Ok(obj) = object::File::parse(data) {
-        // vmlinux has a .modinfo too (for built-in modules), but no vermagic.
-        if let Some(release) = section_data(&obj, ".modinfo").and_then(vermagic) {
-            return Some(release);
-        }
-        // Searching .rodata first spares a scan of hundreds of MB of DWARF.
-        if let Some(release) = section_data(&obj, ".rodata").and_then(banner) {
-            return Some(release);
-        }
-    }
-    banner(data).or_else(|| {
-        let at = find_bytes(data, b"\0vermagic=", 0)?;
-        vermagic(&data[at + 1..])
-    })
-}
-
-fn section_data<'data>(obj: &object::File<'data>, name: &str) -> Option<&'data [u8]> {
-    obj.section_by_name(name)?.data().ok()
-}
-
-/// The release in the first `vermagic=` entry of a NUL-separated modinfo list.
-fn vermagic(modinfo: &[u8]) -> Option<String> {
-    modinfo
-        .split(|&b| b == 0)
-        .find_map(|entry| entry.strip_prefix(b"vermagic="))
-        .and_then(|value| value.split(u8::is_ascii_whitespace).find(|w| !w.is_empty()))
-        .and_then(release_word)
-}
-
-/// The release in the first well-formed `Linux version <release> (` banner.
-fn banner(data: &[u8]) -> Option<String> {
-    const PREFIX: &[u8] = b"Linux version ";
-    let mut from = 0;
-    while let Some(at) = find_bytes(data, PREFIX, from) {
-        let rest = &data[at + PREFIX.len()..];
-        // Format strings and log messages also say "Linux version"; the banner
-        // is the one with the release followed by " (user@host)".
-        if let Some(end) = rest.iter().position(|&b| b == b' ')
-            && rest[end..].starts_with(b" (")
-            && let Some(release) = release_word(&rest[..end])
-        {
-            return Some(release);
-        }
-        from = at + 1;
-    }
-    None
-}
-
-/// A release string, checked because it becomes a path component.
-fn release_word(word: &[u8]) -> Option<String> {
-    let ok = (1..=64).contains(&word.len())
-        && word.iter().all(|&b| b.is_ascii_graphic() && b != b'/')
-        && word != b"."
-        && word != b"..";
-    ok.then(|| String::from_utf8_lossy(word).into_owned())
-}
-
-fn find_bytes(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    let (&first, _) = needle.split_first()?;
-    let mut i = from;
-    loop {
-        let at = i + haystack.get(i..)?.iter().position(|&b| b == first)?;
-        if haystack.get(at..at + needle.len())? == needle {
-            return Some(at);
-        }
-        i = at + 1;
-    }
-}
-
 /// Build-id bytes of an ELF image (None when absent or not ELF).
 pub fn build_id(data: &[u8]) -> Option<Vec<u8>> {
     let obj = object::File::parse(data).ok()?;
@@ -285,15 +214,9 @@ pub fn debuglink(data: &[u8]) -> Option<String> {
     plain.then(|| name.to_string())
 }
 
-/// Whether an ELF image has a `.debug_info` with contents (a debug file's
-/// counterpart in a stripped binary is absent, and the reverse in a
-/// `--only-keep-debug` file is NOBITS, so neither counts).
+/// Whether an ELF image carries DWARF, as [`dwarf::has_dwarf`] says.
 pub fn has_debug_info(data: &[u8]) -> bool {
-    object::File::parse(data).ok().is_some_and(|obj| {
-        obj.section_by_name(".debug_info")
-            .and_then(|s| s.data().ok())
-            .is_some_and(|d| !d.is_empty())
-    })
+    object::File::parse(data).is_ok_and(|obj| dwarf::has_dwarf(&obj))
 }
 
 #[cfg(test)]

@@ -108,6 +108,11 @@ pub fn load(path: &Path) -> Result<FileData> {
     }
 }
 
+/// `data` (as [`load`] gave it) as an ELF file; the error names `path`.
+pub fn parse_elf<'d>(path: &Path, data: &'d [u8]) -> Result<object::File<'d>> {
+    object::File::parse(data).map_err(|e| Error::input(path, format!("not a valid ELF file: {e}")))
+}
+
 /// Every kernel module under `dir`, recursively, sorted by path.
 ///
 /// Symlinked directories are not entered: `/lib/modules/*/build` points into a
@@ -147,9 +152,30 @@ pub fn find_modules(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// The module files a command line names: files as given, directories
+/// searched for every module below them. A directory without any is an
+/// error, as a mistyped path would otherwise check nothing and pass.
+pub fn module_files(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for a in args {
+        if a.is_dir() {
+            let found = find_modules(a)?;
+            if found.is_empty() {
+                return Err(Error::input(a, "no modules (*.ko) below this directory"));
+            }
+            paths.extend(found);
+        } else if a.exists() {
+            paths.push(a.clone());
+        } else {
+            return Err(Error::input(a, "no such file or directory"));
+        }
+    }
+    Ok(paths)
+}
+
 /// Kernel module name of a module file: the basename without `.ko[.xz|.zst|.gz]`,
-/// with '-' replaced by '_' as kbuild does for KBUILD_MODNAME (crc-ccitt.ko ->
-/// crc_ccitt), so that it matches the names in Module.symvers and modinfo.
+/// spelled as kbuild does (crc-ccitt.ko -> crc_ccitt), so that it matches the
+/// names in Module.symvers and modinfo.
 pub fn module_name(path: &Path) -> String {
     let base = path
         .file_name()
@@ -159,7 +185,31 @@ pub fn module_name(path: &Path) -> String {
         .iter()
         .find_map(|s| base.strip_suffix(s))
         .unwrap_or(&base);
-    stem.replace('-', "_")
+    kbuild_name(stem)
+}
+
+/// A module name as kbuild spells it for KBUILD_MODNAME: '-' becomes '_'.
+/// File names, `depends=` and people write either; the kernel knows only
+/// this one, so every name is compared in this form.
+pub fn kbuild_name(name: &str) -> String {
+    name.replace('-', "_")
+}
+
+/// The first `n` bytes of `path` as [`load`] would give them: enough to tell
+/// what the file holds without mapping it, or inflating it when it is plain.
+pub fn head(path: &Path, n: usize) -> Result<Vec<u8>> {
+    let file =
+        File::open(path).map_err(|e| Error::input(path, format!("cannot open: {}", io_msg(&e))))?;
+    let mut buf = Vec::new();
+    (&file)
+        .take(n as u64)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::input(path, format!("cannot read: {}", io_msg(&e))))?;
+    if Format::detect(&buf).is_some() {
+        let all = load(path)?;
+        return Ok(all[..n.min(all.len())].to_vec());
+    }
+    Ok(buf)
 }
 
 fn is_module_file_name(name: &str) -> bool {
@@ -539,6 +589,8 @@ mod tests {
         for f in &files {
             let data = load(f).unwrap();
             assert!(&*data == plain.as_slice(), "{} differs", f.display());
+            assert_eq!(head(f, 10).unwrap(), &plain[..10], "{}", f.display());
+            assert_eq!(head(f, usize::MAX >> 1).unwrap(), plain, "{}", f.display());
         }
         assert!(matches!(load(&files[0]).unwrap().0, Inner::Mapped(_)));
     }
@@ -761,5 +813,6 @@ mod tests {
         ] {
             assert_eq!(module_name(Path::new(path)), name);
         }
+        assert_eq!(kbuild_name("crc-itu-t"), "crc_itu_t");
     }
 }

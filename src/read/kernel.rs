@@ -115,8 +115,7 @@ impl BinaryRead {
 fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<BinaryRead> {
     let t0 = Instant::now();
     let data = file::load(&b.path)?;
-    let elf = object::File::parse(&*data)
-        .map_err(|e| Error::input(&b.path, format!("not a valid ELF file: {e}")))?;
+    let elf = file::parse_elf(&b.path, &data)?;
     let mut exports = read_exports(&elf, &b.module);
     if let Some(w) = &opts.whitelist {
         exports.retain(|s| w.contains(&s.name));
@@ -131,8 +130,7 @@ fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<B
         dwarf::read_types(&elf, &b.path, &mut exports, &mut stats)?
     } else if let Some(dbg) = lookup.find(&b.path, &data, b.rel.as_deref()) {
         let ddata = file::load(&dbg)?;
-        let delf = object::File::parse(&*ddata)
-            .map_err(|e| Error::input(&dbg, format!("not a valid ELF file: {e}")))?;
+        let delf = file::parse_elf(&dbg, &ddata)?;
         dwarf::read_types(&delf, &dbg, &mut exports, &mut stats)?
     } else {
         return Ok(BinaryRead::untyped(exports, false, elf_time, t1.elapsed()));

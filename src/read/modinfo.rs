@@ -1,8 +1,8 @@
 //! What the module loader looks at in a `.ko` besides code: `.modinfo`
 //! (vermagic, license, depends, import_ns), the symbol versions the module
 //! was built against (`__versions`, or `__version_ext_crcs` +
-//! `__version_ext_names`), its undefined symbols, and the vermagic of a
-//! vmlinux.
+//! `__version_ext_names`), its undefined symbols, and the vermagic and
+//! release of a vmlinux.
 
 use object::{Object, ObjectSection, ObjectSymbol, SectionKind};
 
@@ -51,7 +51,7 @@ impl ModInfo {
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| s.replace('-', "_"))
+            .map(crate::read::file::kbuild_name)
             .collect()
     }
 }
@@ -243,11 +243,78 @@ pub fn vmlinux_vermagic(file: &object::File<'_>) -> Option<String> {
     symbol_cstr(file, "vermagic")
 }
 
-/// The kernel release from `linux_banner` ("Linux version 6.1.192 (...").
-pub fn vmlinux_release(file: &object::File<'_>) -> Option<String> {
-    let banner = symbol_cstr(file, "linux_banner")?;
-    let rest = banner.strip_prefix("Linux version ")?;
-    rest.split_whitespace().next().map(str::to_string)
+/// The kernel release of a vmlinux (its "Linux version 6.1.0-55-cloud-amd64 (...)"
+/// banner) or of a module (the first word of `.modinfo`'s `vermagic=`), from
+/// the sections when `data` parses as ELF, else from anywhere in it.
+pub fn kernel_release(data: &[u8]) -> Option<String> {
+    if let Ok(obj) = object::File::parse(data) {
+        let section = |name| section_data(&obj, name).ok().flatten();
+        // vmlinux has a .modinfo too (for built-in modules), but no vermagic.
+        if let Some(release) = section(".modinfo").and_then(modinfo_release) {
+            return Some(release);
+        }
+        // Searching .rodata first spares a scan of hundreds of MB of DWARF.
+        if let Some(release) = section(".rodata").and_then(banner_release) {
+            return Some(release);
+        }
+    }
+    banner_release(data).or_else(|| {
+        let at = find_bytes(data, b"\0vermagic=", 0)?;
+        modinfo_release(&data[at + 1..])
+    })
+}
+
+/// The release part of a vermagic string: its first word.
+pub fn vermagic_release(vermagic: &str) -> &str {
+    vermagic.split_ascii_whitespace().next().unwrap_or("")
+}
+
+/// The release in the first `vermagic=` entry of a NUL-separated modinfo list.
+fn modinfo_release(modinfo: &[u8]) -> Option<String> {
+    let magic = modinfo
+        .split(|&b| b == 0)
+        .find_map(|entry| entry.strip_prefix(b"vermagic="))?;
+    release_word(vermagic_release(&String::from_utf8_lossy(magic)).as_bytes())
+}
+
+/// The release in the first well-formed `Linux version <release> (` banner.
+fn banner_release(data: &[u8]) -> Option<String> {
+    const PREFIX: &[u8] = b"Linux version ";
+    let mut from = 0;
+    while let Some(at) = find_bytes(data, PREFIX, from) {
+        let rest = &data[at + PREFIX.len()..];
+        // Format strings and log messages also say "Linux version"; the banner
+        // is the one with the release followed by " (user@host)".
+        if let Some(end) = rest.iter().position(|&b| b == b' ')
+            && rest[end..].starts_with(b" (")
+            && let Some(release) = release_word(&rest[..end])
+        {
+            return Some(release);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// A release string, checked because it becomes a path component.
+fn release_word(word: &[u8]) -> Option<String> {
+    let ok = (1..=64).contains(&word.len())
+        && word.iter().all(|&b| b.is_ascii_graphic() && b != b'/')
+        && word != b"."
+        && word != b"..";
+    ok.then(|| String::from_utf8_lossy(word).into_owned())
+}
+
+fn find_bytes(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    let (&first, _) = needle.split_first()?;
+    let mut i = from;
+    loop {
+        let at = i + haystack.get(i..)?.iter().position(|&b| b == first)?;
+        if haystack.get(at..at + needle.len())? == needle {
+            return Some(at);
+        }
+        i = at + 1;
+    }
 }
 
 fn symbol_cstr(file: &object::File<'_>, name: &str) -> Option<String> {

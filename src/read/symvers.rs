@@ -63,6 +63,18 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Symbol>> {
     Ok(out)
 }
 
+/// Whether the start of a file (`head`) reads as a `Module.symvers`: its
+/// first line parses as one. Where any kind of kernel file may be given, this
+/// tells a symvers apart without reading it all, and a text file that is not
+/// one is then named as such instead of failing at its first line.
+pub fn looks_like(head: &[u8]) -> bool {
+    String::from_utf8_lossy(head)
+        .lines()
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| parse_line(l).is_ok())
+}
+
 fn parse_line(line: &str) -> std::result::Result<Symbol, String> {
     let cols: Vec<&str> = line.split('\t').collect();
     let (crc, name, module, export, namespace) = match cols.as_slice() {
@@ -156,6 +168,17 @@ mod tests {
 
     fn p(text: &str) -> Result<Vec<Symbol>> {
         parse(text, Path::new("Module.symvers"))
+    }
+
+    #[test]
+    fn looks_like_reads_the_first_line_only() {
+        assert!(looks_like(
+            b"0x1\tfoo\tvmlinux\tEXPORT_SYMBOL\t\nnot a symvers line\n"
+        ));
+        assert!(looks_like(b"\n0x1\tfoo\tlib/crc-ccitt\r\n"));
+        assert!(!looks_like(b"# a README\n0x1\tfoo\tvmlinux\n"));
+        assert!(!looks_like(b""));
+        assert!(!looks_like(b"kmi-dump 1\n"));
     }
 
     #[test]

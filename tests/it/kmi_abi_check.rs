@@ -371,14 +371,14 @@ fn explain_names_the_type_behind_each_crc_change() {
 }
 
 #[test]
-fn explain_needs_trees() {
+fn explain_needs_types_on_both_sides() {
     let r = run(
         "kmi",
         &["abi-check", "--explain", "v1/Module.symvers", "v2"],
     );
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr.contains("--explain needs kernel trees"),
+        r.stderr.contains("--explain needs types on both sides"),
         "{}",
         r.stderr
     );

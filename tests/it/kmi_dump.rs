@@ -124,7 +124,7 @@ fn bad_input_and_usage() {
     let r = run("kmi", &["dump", "no/such/tree", "-o", "x"]);
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.contains("no/such/tree: no such directory"),
+        r.stderr.contains("no/such/tree: no such file or directory"),
         "{}",
         r.stderr
     );

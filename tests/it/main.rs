@@ -12,3 +12,4 @@ mod kmidiff_baseline;
 mod kmidiff_fixtures;
 mod readers;
 mod robustness;
+mod sources;

@@ -7,8 +7,8 @@ use crate::abi_check::report::{AbiReport, write_json, write_text};
 use crate::compare::ChangeKind;
 use crate::compare::explain::{Explained, explain};
 use crate::error::{Error, Result};
-use crate::read::kernel::{KernelInput, ReadOptions, read_kernel};
-use crate::read::source::Source;
+use crate::read::kernel::ReadOptions;
+use crate::read::source::{KernelArg, Needs, Source};
 use crate::report::Format;
 use rustc_hash::FxHashSet;
 use std::io::Write;
@@ -19,13 +19,15 @@ use std::time::Instant;
 #[command(
     after_help = "Compare the exports of two kernel builds symbol by symbol: removed, CRC changed, \
 now GPL-only and namespace changed break modules built for OLD; added and moved symbols do not.\n\n\
-OLD and NEW are each a Module.symvers file, a kernel tree (a directory with vmlinux and modules \
-below it), a modules directory with --vmlinux1/--vmlinux2, or a lone vmlinux.\n\n\
+OLD and NEW are each a kernel tree (a directory with vmlinux and modules below it), a modules \
+directory with --vmlinux1/--vmlinux2, a lone vmlinux, a kmi dump, or a Module.symvers file. \
+Without a vmlinux on both sides the modules alone are compared (with a warning); without one on \
+one side only is an error.\n\n\
 Exit status: 0 no change, 4 only compatible changes, 12 breaking changes, 1 error, 2 usage error. \
 Ignored changes are listed but do not count."
 )]
 pub struct Args {
-    /// The reference build: Module.symvers, kernel tree, or modules dir with --vmlinux1
+    /// The reference build: kernel tree, modules dir with --vmlinux1, vmlinux, kmi dump or Module.symvers
     pub old: PathBuf,
     /// The new build
     pub new: PathBuf,
@@ -38,7 +40,7 @@ pub struct Args {
     /// Accepted changes: lines `symbol GLOB` or `module GLOB`, `#` comments; repeatable
     #[arg(long = "ignore", value_name = "FILE")]
     pub ignore: Vec<PathBuf>,
-    /// Explain each CRC change by the type change behind it (trees with debug info on both sides)
+    /// Explain each CRC change by the type change behind it (trees with debug info, or dumps, on both sides)
     #[arg(long)]
     pub explain: bool,
     /// Report format
@@ -52,15 +54,22 @@ pub struct Args {
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
     let rules = IgnoreRules::load(&args.ignore)?;
-    let old = Source::resolve(&args.old, args.vmlinux1.as_deref())?;
-    let new = Source::resolve(&args.new, args.vmlinux2.as_deref())?;
-    let trees = match (&old, &new) {
-        (Source::Tree(a), Source::Tree(b)) => Some((a.clone(), b.clone())),
-        _ => None,
+    let side = |path, vmlinux, vmlinux_flag, side| KernelArg {
+        path,
+        vmlinux,
+        debug_dirs: &[],
+        vmlinux_flag,
+        side,
     };
-    if args.explain && trees.is_none() {
+    let (old, new) = crate::cli::two_kernels(
+        "kmi",
+        &side(&args.old, args.vmlinux1.as_deref(), "--vmlinux1", "OLD"),
+        &side(&args.new, args.vmlinux2.as_deref(), "--vmlinux2", "NEW"),
+        Needs::Symbols,
+    )?;
+    if args.explain && !(old.has_types() && new.has_types()) {
         return Err(Error::Usage(
-            "--explain needs kernel trees (with debug info) on both sides, not Module.symvers"
+            "--explain needs types on both sides (kernel trees with debug info, or kmi dumps), not Module.symvers"
                 .into(),
         ));
     }
@@ -79,15 +88,15 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let mut changes = check::compare(&a, &b);
     let used = check::apply_ignores(&mut changes, &rules);
 
-    let explanations = match trees {
-        Some((ta, tb)) if args.explain => {
+    let explanations = match (&old, &new) {
+        (ta, tb) if args.explain => {
             let t1 = Instant::now();
             let names: Vec<String> = changes
                 .iter()
                 .filter(|c| c.kind == ChangeKind::CrcChanged)
                 .map(|c| c.symbol.clone())
                 .collect();
-            let e = explain_trees(&ta, &tb, &names, progress)?;
+            let e = explain_trees(ta, tb, &names, progress)?;
             if args.verbose {
                 eprintln!(
                     "kmi: explained {} CRC changes in {:.2?}",
@@ -126,14 +135,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     Ok(check::exit_status(&changes))
 }
 
-/// Read both trees again, this time with DWARF but only for `names`, and
+/// Read both kernels again, this time with types but only for `names`, and
 /// compare their types.
-fn explain_trees(
-    a: &KernelInput,
-    b: &KernelInput,
-    names: &[String],
-    progress: bool,
-) -> Result<Explained> {
+fn explain_trees(a: &Source, b: &Source, names: &[String], progress: bool) -> Result<Explained> {
     if names.is_empty() {
         return Ok(Default::default());
     }
@@ -142,7 +146,7 @@ fn explain_trees(
         symbols_only: false,
         progress,
     };
-    let (ra, rb) = rayon::join(|| read_kernel(a, &opts), || read_kernel(b, &opts));
+    let (ra, rb) = rayon::join(|| a.read(&opts), || b.read(&opts));
     let (ga, _) = ra?;
     let (gb, _) = rb?;
     Ok(explain(&ga, &gb, names))

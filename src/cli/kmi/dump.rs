@@ -1,10 +1,11 @@
 //! `kmi dump KERNEL -o FILE`: write a kernel's KMI to a baseline file.
 
-use crate::dump::{self, Kernel};
+use crate::dump;
 use crate::error::{Error, Result};
 use crate::filter::whitelist;
 use crate::graph::Graph;
 use crate::read::kernel::ReadOptions;
+use crate::read::source::{KernelArg, Needs};
 use rustc_hash::FxHashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,9 +19,10 @@ baseline file in the kmi-dump format (text, one type per line, content-derived i
 byte-identical for the same input). kmidiff accepts such a file in place of a kernel."
 )]
 pub struct Args {
-    /// Kernel tree: a directory holding vmlinux and, anywhere below it, the
-    /// modules (with --vmlinux, just the modules directory). A kmi dump is
-    /// accepted too (to narrow it with -w, or to rewrite it)
+    /// The kernel: a tree (a directory holding vmlinux and, anywhere below
+    /// it, the modules), a modules directory with --vmlinux (without it, the
+    /// modules alone, with a warning), a lone vmlinux, or a kmi dump (to
+    /// narrow it with -w, or to rewrite it)
     #[arg(value_name = "KERNEL")]
     pub kernel: PathBuf,
     /// Output file; '-' writes to stdout; a name ending in .gz is gzipped
@@ -41,38 +43,19 @@ pub struct Args {
     pub verbose: bool,
 }
 
-/// Resolve a KERNEL argument of `kmi`: a dump, or a tree whose vmlinux is
-/// `vmlinux` or else `KERNEL/vmlinux` (a Debian debug package has it there
-/// as a link). Returns the kernel's graph, narrowed to `list`.
-pub(crate) fn read_kernel_arg(
-    path: &Path,
-    vmlinux: Option<&Path>,
-    debug_dirs: &[PathBuf],
-    list: Option<&FxHashSet<String>>,
-    symbols_only: bool,
-    verbose: bool,
-) -> Result<Graph> {
-    let mut k = Kernel::from_arg(path, vmlinux, debug_dirs, "--vmlinux")?;
-    if let Kernel::Tree(input) = &mut k
-        && input.vmlinux.is_none()
-    {
-        let v = path.join("vmlinux");
-        if v.is_file() {
-            input.vmlinux = Some(v);
-        } else {
-            eprintln!(
-                "kmi: warning: {}: no vmlinux there (give --vmlinux PATH); reading the modules only",
-                path.display()
-            );
-        }
-    }
+/// The kernel of `args`, narrowed to `list`.
+fn read_kernel_arg(args: &Args, list: Option<&FxHashSet<String>>) -> Result<Graph> {
+    let kernel = KernelArg::one(&args.kernel, args.vmlinux.as_deref(), &args.debug_info_dir);
+    let src = crate::cli::one_kernel("kmi", &kernel, Needs::Types)?;
     let opts = ReadOptions {
         whitelist: list.cloned(),
-        symbols_only,
-        progress: crate::cli::stderr_is_terminal() && !verbose,
+        symbols_only: false,
+        progress: crate::cli::stderr_is_terminal() && !args.verbose,
     };
-    let (g, report) = k.read(&opts)?;
-    if verbose && let Some(r) = report {
+    let (g, report) = src.read(&opts)?;
+    if args.verbose
+        && let Some(r) = report
+    {
         eprintln!(
             "kmi: read {} binaries, {} exports in {:.2?} ({} types after dedup); {} without debug info",
             r.binaries,
@@ -105,14 +88,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     } else {
         Some(whitelist::load(&args.whitelist)?)
     };
-    let g = read_kernel_arg(
-        &args.kernel,
-        args.vmlinux.as_deref(),
-        &args.debug_info_dir,
-        list.as_ref(),
-        false,
-        args.verbose,
-    )?;
+    let g = read_kernel_arg(args, list.as_ref())?;
     let t1 = Instant::now();
     if args.output.as_os_str() == "-" {
         dump::write(&g, out).map_err(Error::stdout)?;

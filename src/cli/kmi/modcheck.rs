@@ -3,8 +3,9 @@
 
 use crate::error::{Error, Result};
 use crate::modcheck::report::{exit_status, write_json, write_text};
-use crate::modcheck::{KernelView, check_all, expand_inputs, explain_mismatches};
-use crate::read::source::Source;
+use crate::modcheck::{KernelView, check_all, explain_mismatches};
+use crate::read::file;
+use crate::read::source::{KernelArg, Needs};
 use crate::report::Format;
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,23 +18,25 @@ vermagic, every undefined symbol exported by vmlinux or a module of the kernel, 
 GPL-only symbols against the module's license, symbol namespaces against import_ns. Every reason \
 a module would be refused is listed.\n\n\
 KERNEL is a kernel tree (a directory with vmlinux and modules below it), a modules directory with \
---vmlinux, a lone vmlinux, or a Module.symvers file.\n\n\
+--vmlinux (without it, the modules alone, with a warning), a lone vmlinux, a kmi dump, or a \
+Module.symvers file. A dump or symvers holds no vermagic: give it with --vermagic, or it is not \
+checked.\n\n\
 Exit status: 0 every module loads, 4 some module would not load, 1 error, 2 usage error."
 )]
 pub struct Args {
     /// Module files (.ko, .ko.xz, .ko.zst, .ko.gz) or directories of modules
     #[arg(required = true, value_name = "MODULE")]
     pub modules: Vec<PathBuf>,
-    /// The kernel to load them into: tree, modules dir with --vmlinux, vmlinux, or Module.symvers
+    /// The kernel to load them into: tree, modules dir with --vmlinux, vmlinux, kmi dump or Module.symvers
     #[arg(long, value_name = "KERNEL")]
     pub kernel: PathBuf,
     /// vmlinux of the kernel (--kernel is then its modules directory)
     #[arg(long, value_name = "PATH")]
     pub vmlinux: Option<PathBuf>,
-    /// The kernel's vermagic, when it cannot be read from the kernel (Module.symvers)
+    /// The kernel's vermagic, when it cannot be read from the kernel (kmi dump, Module.symvers)
     #[arg(long, value_name = "STRING")]
     pub vermagic: Option<String>,
-    /// Explain each CRC mismatch by the type change behind it (debug info in the module and the kernel tree)
+    /// Explain each CRC mismatch by the type change behind it (debug info in the module; a kernel tree with debug info, or a dump)
     #[arg(long)]
     pub explain: bool,
     /// List only the modules that would not load
@@ -49,18 +52,15 @@ pub struct Args {
 
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
-    let src = Source::resolve(&args.kernel, args.vmlinux.as_deref())?;
-    if args.explain && matches!(src, Source::Symvers(_)) {
+    let kernel = KernelArg::one(&args.kernel, args.vmlinux.as_deref(), &[]);
+    let src = crate::cli::one_kernel("kmi", &kernel, Needs::Symbols)?;
+    if args.explain && !src.has_types() {
         return Err(Error::Usage(
-            "--explain needs a kernel tree with debug info, not Module.symvers".into(),
+            "--explain needs the kernel's types (a tree with debug info, or a kmi dump), not Module.symvers"
+                .into(),
         ));
     }
-    let paths = expand_inputs(&args.modules)?;
-    if paths.is_empty() {
-        return Err(Error::Usage(
-            "no module files found in the given directories".into(),
-        ));
-    }
+    let paths = file::module_files(&args.modules)?;
     let progress = crate::cli::stderr_is_terminal() && !args.verbose;
     let kernel = KernelView::load(&src, args.vermagic.clone(), progress)?;
     if args.verbose {

@@ -2,12 +2,11 @@
 //! the kernel symbols a set of (vendor) modules import; `check` enforces
 //! that modules import only what the lists allow.
 
-use super::dump::read_kernel_arg;
 use crate::error::{Error, Result};
 use crate::filter::whitelist;
 use crate::read::exports::read_exports;
-use crate::read::file;
-use object::{Object, ObjectSymbol};
+use crate::read::source::{KernelArg, Needs};
+use crate::read::{file, modinfo};
 use rustc_hash::FxHashSet;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -27,8 +26,9 @@ pub enum Command {
 /// Where the kernel is, for both subcommands.
 #[derive(clap::Args, Debug)]
 pub struct KernelArgs {
-    /// The kernel: a tree (directory with vmlinux and its modules below it)
-    /// or a kmi dump of one
+    /// The kernel: a tree (directory with vmlinux and its modules below it),
+    /// a modules directory with --vmlinux, a lone vmlinux, a kmi dump or a
+    /// Module.symvers
     #[arg(long, value_name = "KERNEL")]
     pub kernel: PathBuf,
     /// vmlinux of the kernel, when it is not KERNEL/vmlinux
@@ -82,18 +82,12 @@ struct Module {
 
 fn read_module(path: &Path) -> Result<Module> {
     let data = file::load(path)?;
-    let elf = object::File::parse(&*data)
-        .map_err(|e| Error::input(path, format!("not a valid ELF file: {e}")))?;
+    let elf = file::parse_elf(path, &data)?;
     let name = file::module_name(path);
-    let mut imports: Vec<String> = elf
-        .symbols()
-        .filter(|s| s.is_undefined() && (s.is_global() || s.is_weak()))
-        .filter_map(|s| s.name().ok())
-        .filter(|n| !n.is_empty())
-        .map(str::to_string)
+    let imports = modinfo::read_imports(&elf)
+        .into_iter()
+        .map(|i| i.name)
         .collect();
-    imports.sort();
-    imports.dedup();
     let exports = read_exports(&elf, &name)
         .into_iter()
         .map(|s| s.name)
@@ -107,20 +101,7 @@ fn read_module(path: &Path) -> Result<Module> {
 }
 
 fn read_modules(args: &[PathBuf]) -> Result<Vec<Module>> {
-    let mut paths = Vec::new();
-    for a in args {
-        if a.is_dir() {
-            let found = file::find_modules(a)?;
-            if found.is_empty() {
-                return Err(Error::input(a, "no modules (*.ko) below this directory"));
-            }
-            paths.extend(found);
-        } else if a.exists() {
-            paths.push(a.clone());
-        } else {
-            return Err(Error::input(a, "no such file or directory"));
-        }
-    }
+    let paths = file::module_files(args)?;
     use rayon::prelude::*;
     // Collected in order first, so that of several bad modules the first
     // one is reported, whatever the thread count.
@@ -130,8 +111,10 @@ fn read_modules(args: &[PathBuf]) -> Result<Vec<Module>> {
 
 /// The names the kernel exports (vmlinux and its own modules).
 fn kernel_exports(k: &KernelArgs) -> Result<FxHashSet<String>> {
-    let g = read_kernel_arg(&k.kernel, k.vmlinux.as_deref(), &[], None, true, false)?;
-    Ok(g.symbols.into_iter().map(|s| s.name).collect())
+    let kernel = KernelArg::one(&k.kernel, k.vmlinux.as_deref(), &[]);
+    let src = crate::cli::one_kernel("kmi", &kernel, Needs::Symbols)?;
+    let symbols = src.read_symbols(false)?;
+    Ok(symbols.into_iter().map(|s| s.name).collect())
 }
 
 /// An Android symbol list: the section header, then each symbol indented by

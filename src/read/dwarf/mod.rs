@@ -55,10 +55,14 @@ struct Section<'d> {
     relocs: Option<reloc::RelocIndex>,
 }
 
-/// Does this ELF file carry DWARF?
+/// Does this ELF file carry DWARF? A `.debug_info` with contents: in a
+/// stripped binary it is absent, and in the binary a debug file was split
+/// from it may be NOBITS, with a size but no bytes, so the DWARF must be
+/// looked for elsewhere.
 pub fn has_dwarf(file: &object::File<'_>) -> bool {
     file.section_by_name(".debug_info")
-        .is_some_and(|s| s.size() > 0)
+        .and_then(|s| s.data().ok())
+        .is_some_and(|d| !d.is_empty())
 }
 
 fn load_section<'d>(
