@@ -1,4 +1,4 @@
-//! abi-check reports: text for people, JSON (`kmi-abi-check/1`) for CI.
+//! abi-check reports: text for people, JSON (`kmi-abi-check/2`) for CI.
 
 use super::ignore::IgnoreRules;
 use super::{Change, REPORTED, exit_status};
