@@ -101,6 +101,34 @@ pub enum Format {
     Json,
 }
 
+/// A binary with debug info on one side only (a `-dbg` tree against a
+/// plain one) has its exports compared by symbol alone: every type change
+/// in it would go unseen, so this is said by default, not under --verbose.
+fn warn_mixed_debug_info(a: &ReadReport, b: &ReadReport) {
+    let one_sided = |x: &ReadReport, y: &ReadReport| -> Vec<String> {
+        let with: rustc_hash::FxHashSet<&str> = y
+            .modules_with_debug_info
+            .iter()
+            .map(String::as_str)
+            .collect();
+        x.modules_without_debug_info
+            .iter()
+            .filter(|m| with.contains(m.as_str()))
+            .cloned()
+            .collect()
+    };
+    let mut mixed = one_sided(a, b);
+    mixed.extend(one_sided(b, a));
+    mixed.sort();
+    mixed.dedup();
+    if let Some(first) = mixed.first() {
+        eprintln!(
+            "kmidiff: warning: {} binaries have debug info on one side only (e.g. {first}): their exports are compared by symbol only, type changes in them are not seen",
+            mixed.len()
+        );
+    }
+}
+
 fn verbose_read(side: &str, r: &ReadReport) {
     let d = &r.dwarf;
     eprintln!(
@@ -117,9 +145,11 @@ fn verbose_read(side: &str, r: &ReadReport) {
         d.types_after_dedup
     );
     eprintln!(
-        "kmidiff: {side}: {} exports typed from a definition, {} from a declaration",
+        "kmidiff: {side}: {} exports typed from a definition, {} from a declaration; untyped: {} in binaries without debug info, {} described by no DIE (assembler)",
         d.exports_with_type - d.exports_from_declaration,
-        d.exports_from_declaration
+        d.exports_from_declaration,
+        r.untyped_no_debug_info,
+        r.untyped_no_die
     );
     eprintln!(
         "kmidiff: {side}: skipped: {} unspecified types (void), {} global register variables, {} untyped variables, {} nameless DIEs, {} unknown DIE tags, {} unresolved references, {} unsupported relocations",
@@ -183,6 +213,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let (ra, rb) = rayon::join(|| a_in.read(&opts), || b_in.read(&opts));
     let (ga, rep_a) = ra?;
     let (gb, rep_b) = rb?;
+    if let (Some(a), Some(b)) = (&rep_a, &rep_b) {
+        warn_mixed_debug_info(a, b);
+    }
     if args.verbose {
         for (side, g, rep) in [("first", &ga, rep_a), ("second", &gb, rep_b)] {
             match rep {

@@ -18,6 +18,8 @@ pub enum ChangeKind {
     TypeChanged,
     // Symbol attributes.
     CrcChanged,
+    /// The CRC changed while debug info shows no type change.
+    CrcUnexplained,
     /// EXPORT_SYMBOL <-> EXPORT_SYMBOL_GPL, either way: an umbrella.
     ExportChanged,
     NowGpl,
@@ -128,6 +130,7 @@ pub const KINDS: &[KindInfo] = &[
     row(K::Changed, "changed", Both, false, "changed", "any change of the symbol or type (umbrella for approvals)"),
     row(K::TypeChanged, "type_changed", Both, false, "type changed", "the symbol's type, or a named type it reaches, changed"),
     row(K::CrcChanged, "crc_changed", Sym, true, "CRC changed", "the modversions CRC changed: modules built for the old kernel are refused"),
+    under(K::CrcChanged, row(K::CrcUnexplained, "crc_unexplained", Sym, true, "CRC changed, no type change visible", "the CRC changed but the debug info shows no type change: a change it cannot see, or a miss")),
     row(K::ExportChanged, "export_changed", Sym, false, "export changed", "EXPORT_SYMBOL <-> EXPORT_SYMBOL_GPL, either way (umbrella)"),
     under(K::ExportChanged, row(K::NowGpl, "now_gpl", Sym, true, "now GPL-only", "EXPORT_SYMBOL became EXPORT_SYMBOL_GPL: non-GPL modules lose it")),
     under(K::ExportChanged, row(K::NoLongerGpl, "no_longer_gpl", Sym, false, "no longer GPL-only", "EXPORT_SYMBOL_GPL became EXPORT_SYMBOL")),

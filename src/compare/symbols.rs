@@ -37,6 +37,8 @@ pub enum SymDetail {
         old: u64,
         new: u64,
     },
+    /// The CRC changed while the types on both sides are the same.
+    CrcUnexplained {},
 }
 
 impl SymDetail {
@@ -49,18 +51,28 @@ impl SymDetail {
             SymDetail::ModuleChanged { .. } => ChangeKind::ModuleChanged,
             SymDetail::KindChanged { .. } => ChangeKind::KindChanged,
             SymDetail::SizeChanged { .. } => ChangeKind::SizeChanged,
+            SymDetail::CrcUnexplained {} => ChangeKind::CrcUnexplained,
         }
     }
 
     /// The kind kmidiff's JSON reports write: both schemas predate the
     /// split of `export_changed` by direction, which `now_gpl` carries.
     pub fn report_kind(&self) -> ChangeKind {
-        let k = self.kind();
-        k.info().part_of.unwrap_or(k)
+        match self.kind() {
+            k @ (ChangeKind::NowGpl | ChangeKind::NoLongerGpl) => k.info().part_of.unwrap_or(k),
+            k => k,
+        }
     }
 
     pub fn to_json(&self) -> serde_json::Value {
         super::with_kind(serde_json::to_value(self), self.report_kind())
+    }
+}
+
+impl SymbolChange<'_> {
+    /// Its CRC changed, and the debug info shows no type change.
+    pub fn crc_unexplained(&self) -> bool {
+        self.details.contains(&SymDetail::CrcUnexplained {})
     }
 }
 
@@ -160,9 +172,18 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
         }
     }
 
-    let changed = propagate(&diffs, filter);
+    let (raw, changed) = propagate(&diffs, filter);
     let mut changed_symbols = Vec::new();
-    for (x, y, details, diff) in pending {
+    for (x, y, mut details, diff) in pending {
+        // genksyms hashes the types a symbol reaches: a new CRC with the
+        // same types on both sides is a change the debug info does not show
+        // (or a miss of ours), never to pass in silence. A type change a
+        // suppression hides still explains it.
+        if diff.is_some_and(|d| !raw[d.0 as usize])
+            && details.iter().any(|d| d.kind() == ChangeKind::CrcChanged)
+        {
+            details.push(SymDetail::CrcUnexplained {});
+        }
         let diff = diff.filter(|d| changed[d.0 as usize]);
         if (details.is_empty() && diff.is_none())
             || filter.symbol_suppressed(y, ChangeKind::Changed)
@@ -262,7 +283,8 @@ pub fn symbol_details(x: &Symbol, y: &Symbol) -> Vec<SymDetail> {
 /// Changes flow from a diff to every diff that contains it, except through a
 /// suppressed diff. Working on the reversed diff graph makes this linear and
 /// indifferent to cycles.
-fn propagate(diffs: &TypeDiffs<'_>, filter: &dyn TypeFilter) -> Vec<bool> {
+/// Per diff: changed before any filter, and after the filter.
+fn propagate(diffs: &TypeDiffs<'_>, filter: &dyn TypeFilter) -> (Vec<bool>, Vec<bool>) {
     let n = diffs.diffs.len();
     let mut parents: Vec<Vec<(u32, bool)>> = vec![Vec::new(); n];
     let mut reach = vec![Reach::Direct; n];
@@ -309,14 +331,15 @@ fn propagate(diffs: &TypeDiffs<'_>, filter: &dyn TypeFilter) -> Vec<bool> {
     // What changed before any filter: the facts filters are given.
     let raw = flow(&mut |_| false);
     if !filter.active() {
-        return raw;
+        return (raw.clone(), raw);
     }
     let mut memo: Vec<Option<bool>> = vec![None; n];
-    flow(&mut |d: usize| -> bool {
+    let filtered = flow(&mut |d: usize| -> bool {
         *memo[d].get_or_insert_with(|| {
             filter.suppressed(&diffs.facts(DiffId(d as u32), reach[d], &raw))
         })
-    })
+    });
+    (raw, filtered)
 }
 
 /// Whether both sides of a diff are the same named type (a change *of* that

@@ -36,7 +36,17 @@ pub struct ReadOptions {
 pub struct ReadReport {
     pub binaries: usize,
     pub binaries_without_debug_info: Vec<String>,
+    /// Module names (`vmlinux` included) of the binaries with exports and
+    /// debug info, and of those with exports but none: a binary with debug
+    /// info on one side only is compared at the symbol level.
+    pub modules_with_debug_info: Vec<String>,
+    pub modules_without_debug_info: Vec<String>,
     pub exports: usize,
+    /// Exports left without a type, because their binary has no debug info,
+    /// or because no DIE describes them (assembler, or debug info that
+    /// lacks them).
+    pub untyped_no_debug_info: usize,
+    pub untyped_no_die: usize,
     pub dwarf: DwarfStats,
     /// Wall time of the parallel read of all binaries.
     pub read_time: Duration,
@@ -189,10 +199,16 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
         let r = r?;
         report.elf_time += r.elf_time;
         report.dwarf_time += r.dwarf_time;
+        let untyped = r.exports.iter().filter(|s| s.ty.is_none()).count();
         if !r.has_debug {
             report
                 .binaries_without_debug_info
                 .push(b.path.display().to_string());
+            report.modules_without_debug_info.push(b.module.clone());
+            report.untyped_no_debug_info += untyped;
+        } else if !r.exports.is_empty() && !opts.symbols_only {
+            report.modules_with_debug_info.push(b.module.clone());
+            report.untyped_no_die += untyped;
         }
         report.exports += r.exports.len();
         report.dwarf.add(&r.stats);

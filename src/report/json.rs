@@ -164,6 +164,7 @@ fn sym_change_v2(d: &SymDetail) -> Value {
         }
         SymDetail::KindChanged { old, new } => json!({"old": old.word(), "new": new.word()}),
         SymDetail::SizeChanged { old, new } => json!({"old": old, "new": new}),
+        SymDetail::CrcUnexplained {} => json!({}),
     };
     crate::compare::with_kind(Ok(fields), d.report_kind())
 }
@@ -332,6 +333,7 @@ pub fn write_v2(
             "changed_functions": c.changed_symbols.len() - changed_vars,
             "changed_variables": changed_vars,
             "changed_types": a.leaves.len(),
+            "crc_unexplained": c.changed_symbols.iter().filter(|s| s.crc_unexplained()).count(),
         },
         "removed": removed,
         "added": added,

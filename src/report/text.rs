@@ -144,6 +144,7 @@ pub fn sym_detail_line(d: &SymDetail) -> String {
         SymDetail::SizeChanged { old, new } => {
             format!("size of symbol changed from {old} to {new}")
         }
+        SymDetail::CrcUnexplained {} => "CRC changed, no type change visible in debug info".into(),
     }
 }
 
@@ -163,6 +164,18 @@ fn header(s: &Symbol) -> String {
         h += &format!(" at {loc}");
     }
     h
+}
+
+/// What an entry says of a symbol no debug info describes, rather than
+/// print a bare name as if it had no type.
+const UNTYPED: &str = "no type information (no debug info describes this symbol)";
+
+fn untyped(s: &Symbol) -> String {
+    if s.ty.is_some() {
+        String::new()
+    } else {
+        format!(", {UNTYPED}")
+    }
 }
 
 const MAX_DEPTH: usize = 200;
@@ -273,6 +286,12 @@ impl Printer<'_, '_> {
             && signature(self.c, s.old, false) != signature(self.c, s.new, true)
         {
             writeln!(w, "    now {}", q(&signature(self.c, s.new, true)))?;
+        }
+        match (s.old.ty.is_some(), s.new.ty.is_some()) {
+            (true, true) => {}
+            (false, false) => writeln!(w, "    {UNTYPED}")?,
+            (false, true) => writeln!(w, "    {UNTYPED} in the old kernel")?,
+            (true, false) => writeln!(w, "    {UNTYPED} in the new kernel")?,
         }
         for d in &s.details {
             writeln!(w, "    {}", sym_detail_line(d))?;
@@ -441,6 +460,18 @@ pub fn write_annotated(
             "variables"
         }
     )?;
+    let mut symbol_summary = symbol_summary;
+    let unexplained = c
+        .changed_symbols
+        .iter()
+        .filter(|s| s.crc_unexplained())
+        .count();
+    if unexplained > 0 {
+        symbol_summary[0] += &format!(
+            " ({unexplained} with {})",
+            "no type change visible in debug info"
+        );
+    }
     writeln!(w, "Symbol changes summary: {}", symbol_summary.join(", "))?;
     writeln!(w)?;
 
@@ -456,7 +487,13 @@ pub fn write_annotated(
                 plural(removed.len(), &format!("Removed {kind}"))
             )?;
             for (i, s) in removed {
-                writeln!(w, "  [D] {}{}", q(&signature(c, s, false)), header(s))?;
+                writeln!(
+                    w,
+                    "  [D] {}{}{}",
+                    q(&signature(c, s, false)),
+                    header(s),
+                    untyped(s)
+                )?;
                 write_notes(annotate::of(&n.removed, i), "    ", w)?;
             }
             writeln!(w)?;
@@ -468,7 +505,13 @@ pub fn write_annotated(
             writeln!(w, "{}:\n", plural(added.len(), &format!("Added {kind}")))?;
             for (i, s) in added {
                 let gpl = if s.gpl { " (EXPORT_SYMBOL_GPL)" } else { "" };
-                writeln!(w, "  [A] {}{}{gpl}", q(&signature(c, s, true)), header(s))?;
+                writeln!(
+                    w,
+                    "  [A] {}{}{gpl}{}",
+                    q(&signature(c, s, true)),
+                    header(s),
+                    untyped(s)
+                )?;
                 write_notes(annotate::of(&n.added, i), "    ", w)?;
             }
             writeln!(w)?;

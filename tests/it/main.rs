@@ -13,3 +13,4 @@ mod kmidiff_fixtures;
 mod readers;
 mod robustness;
 mod sources;
+mod typed;

@@ -240,10 +240,11 @@ impl<'s> Walker<'_, 's> {
                 None => false,
             }
         };
-        let is_decl = flag(e, DW_AT_declaration);
-        if !is_def && !is_decl {
-            return Ok(());
-        }
+        // Neither a definition with storage nor a declaration: GCC emits a
+        // full subprogram (type, parameters) without a pc range for some
+        // exported functions, e.g. when it folds identical bodies, and a
+        // variable without a location when it is optimised away. Their type
+        // is as good as a declaration's, so they serve as one (below).
         let (name, external) = if let Some(n) = self.name(e) {
             (Some(n), flag(e, DW_AT_external))
         } else {
@@ -281,6 +282,7 @@ impl<'s> Walker<'_, 's> {
         if is_def {
             found.push((export, e.offset(), kind));
         } else {
+            // Used only when no unit defines the symbol.
             decls.push((export, e.offset()));
         }
         Ok(())
