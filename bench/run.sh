@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark kmidiff against libabigail's kmidiff on real Debian kernels.
 #
-#   bench/run.sh [--cache DIR] [--runs N] [--no-libabigail] [--full-flavour]
+#   bench/run.sh [--cache DIR] [--runs N] [--no-libabigail] [--full-flavour] [--other-arches]
 #
 # Fetches the Debian debug packages into the cache when missing (apt-get
 # download + dpkg -x; about 1.7 GB unpacked per cloud kernel, 5.6 GB per full
@@ -16,12 +16,14 @@ CACHE="${KMI_BENCH_CACHE:-$HOME/.cache/kmidiff-bench}"
 RUNS=3
 LIBABIGAIL=1
 FULL=0
+ARCHES=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --cache) CACHE="$2"; shift 2 ;;
         --runs) RUNS="$2"; shift 2 ;;
         --no-libabigail) LIBABIGAIL=0; shift ;;
         --full-flavour) FULL=1; shift ;;
+        --other-arches) ARCHES=1; shift ;;
         -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
@@ -45,11 +47,11 @@ if [ "$LIBABIGAIL" = 1 ] && ! command -v kmidiff >/dev/null; then
 fi
 LIBABIGAIL_KMIDIFF="$(command -v kmidiff || true)"
 
-fetch() { # package -> unpacked dir
-    local pkg="$1" dir="$CACHE/$1"
+fetch() { # package[:arch] -> unpacked dir
+    local pkg="$1" dir="$CACHE/${1/:/-}" base="${1%%:*}"
     if [ ! -d "$dir" ]; then
         echo "fetching $pkg" >&2
-        (cd "$CACHE" && apt-get download "$pkg" >&2 && dpkg -x "$pkg"_*.deb "$dir.tmp" && mv "$dir.tmp" "$dir" && rm -f "$pkg"_*.deb)
+        (cd "$CACHE" && apt-get download "$pkg" >&2 && dpkg -x "$base"_*.deb "$dir.tmp" && mv "$dir.tmp" "$dir" && rm -f "$base"_*.deb)
     fi
     echo "$dir"
 }
@@ -130,6 +132,25 @@ row "cloud 55 vs 56, vmlinux only, 500-symbol whitelist" "$r4" "$l4"
 echo "running: 6.1.0-56 vs 6.12.111" >&2
 r5=$(median_run "$OURS" --vmlinux1 "$V56" --vmlinux2 "$V612" "$M56" "$M612")
 row "cloud 6.1.0-56 vs 6.12.111, all exports" "$r5" "-"
+
+C613=$(fetch linux-image-6.12.113+deb12-cloud-amd64-dbg)
+echo "running: 6.12.111 vs 6.12.113" >&2
+r7=$(median_run "$OURS" --vmlinux1 "$V612" --vmlinux2 "$(vmlinux_of "$C613")" "$M612" "$(modules_of "$C613")")
+row "cloud 6.12.111 vs 6.12.113, all exports" "$r7" "-"
+
+if [ "$ARCHES" = 1 ]; then
+    # Needs `dpkg --add-architecture arm64 s390x && apt-get update` once.
+    A55=$(fetch linux-image-6.1.0-55-cloud-arm64-dbg:arm64)
+    A56=$(fetch linux-image-6.1.0-56-cloud-arm64-dbg:arm64)
+    echo "running: arm64 cloud 55 vs 56" >&2
+    r8=$(median_run "$OURS" --vmlinux1 "$(vmlinux_of "$A55")" --vmlinux2 "$(vmlinux_of "$A56")" "$(modules_of "$A55")" "$(modules_of "$A56")")
+    row "arm64 cloud 55 vs 56, vmlinux + $(find "$(modules_of "$A55")" -name '*.ko*' | wc -l) modules, all exports" "$r8" "-"
+    S47=$(fetch linux-image-6.1.0-47-s390x-dbg:s390x)
+    S50=$(fetch linux-image-6.1.0-50-s390x-dbg:s390x)
+    echo "running: s390x 47 vs 50" >&2
+    r9=$(median_run "$OURS" --vmlinux1 "$(vmlinux_of "$S47")" --vmlinux2 "$(vmlinux_of "$S50")" "$(modules_of "$S47")" "$(modules_of "$S50")")
+    row "s390x 47 vs 50 (big-endian), vmlinux + $(find "$(modules_of "$S47")" -name '*.ko*' | wc -l) modules, all exports" "$r9" "-"
+fi
 
 if [ "$FULL" = 1 ]; then
     F55=$(fetch linux-image-6.1.0-55-amd64-dbg)
