@@ -157,3 +157,65 @@ fn debug_info_on_one_side_only_is_a_warning() {
     let r = run("kmidiff", &[v1.to_str().unwrap(), v1.to_str().unwrap()]);
     assert_eq!((r.code, r.stderr.as_str()), (0, ""));
 }
+
+/// Debian's 6.12.111 -> 6.12.113 cloud kernels (the `-dbg` packages,
+/// unpacked as `/work/cache/deb/k612` and `k613`): every export GCC
+/// described is typed, and the kernel's CRCs find only the change DWARF
+/// cannot show.
+#[cfg(feature = "distro-tests")]
+mod distro {
+    use super::*;
+
+    fn side(k: &str) -> (String, String) {
+        let root = format!("/work/cache/deb/{k}/usr/lib/debug");
+        let one = |d: &str| {
+            std::fs::read_dir(format!("{root}/{d}"))
+                .unwrap()
+                .map(|e| e.unwrap().path().display().to_string())
+                .find(|p| !p.contains("System.map"))
+                .unwrap()
+        };
+        (one("boot"), one("lib/modules"))
+    }
+
+    #[test]
+    fn stable_update_6_12_every_export_typed_every_crc_explained_or_flagged() {
+        let (v1, m1) = side("k612");
+        let (v2, m2) = side("k613");
+        let r = run(
+            "kmidiff",
+            &[
+                "--format",
+                "json",
+                "--vmlinux1",
+                &v1,
+                "--vmlinux2",
+                &v2,
+                &m1,
+                &m2,
+            ],
+        );
+        assert_eq!(r.code, 12, "{}", r.stderr);
+        let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let changed = doc["changed"].as_array().unwrap();
+        let named = |n: &str| changed.iter().find(|c| c["symbol"]["name"] == n).unwrap();
+        // Folded by GCC (full subprogram, no pc range): typed now.
+        for n in ["fs_param_is_path", "param_set_ullong", "kvm_emulate_invd"] {
+            assert!(named(n)["symbol"]["declaration"].is_string(), "{n}");
+        }
+        // A typedef'd __transparent_union__: GCC writes it without members.
+        let flagged: Vec<&str> = changed
+            .iter()
+            .filter(|c| {
+                c["symbol_changes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|d| d["kind"] == "crc_unexplained")
+            })
+            .map(|c| c["symbol"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(flagged, ["release_pages"]);
+        assert_eq!(doc["summary"]["crc_unexplained"], 1);
+    }
+}
