@@ -336,3 +336,66 @@ impl Graph {
         id
     }
 }
+
+/// Check what the comparison's recursive walks rely on: every cycle passes
+/// through a named struct or union, and chains of other types are at most
+/// [`MAX_DEPTH`] long, for the nodes below `roots`. Returns the
+/// offending node.
+pub fn check_untagged_depth(
+    g: &Graph,
+    roots: impl IntoIterator<Item = TypeId>,
+) -> std::result::Result<(), (TypeId, String)> {
+    let n = g.nodes.len();
+    let stops = |i: usize| g.tag(&g.nodes[i]).is_some();
+    // depth[i]: 0 unvisited, u32::MAX on the stack, else 1 + longest chain.
+    let mut depth = vec![0u32; n];
+    for root in roots {
+        let root = root.index();
+        if root >= n || depth[root] != 0 {
+            continue;
+        }
+        // Iterative post-order: (node, next child index).
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        depth[root] = u32::MAX;
+        while let Some(&(i, k)) = stack.last() {
+            if let Some(c) = g.nodes[i].child(k) {
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
+                let c = c.index();
+                if c >= n || stops(c) {
+                    continue;
+                }
+                if depth[c] == u32::MAX {
+                    return Err((
+                        TypeId(i as u32),
+                        "type cycle that does not pass through a named struct or union".into(),
+                    ));
+                }
+                if depth[c] == 0 {
+                    depth[c] = u32::MAX;
+                    stack.push((c, 0));
+                }
+                continue;
+            }
+            let d = 1 + g.nodes[i]
+                .children()
+                .map(|c| c.index())
+                .filter(|&c| c < n && !stops(c))
+                .map(|c| depth[c])
+                .max()
+                .unwrap_or(0);
+            // A named struct or union starts a new chain for whoever points
+            // at it, so its own depth is never added to a parent's.
+            depth[i] = d;
+            if d > MAX_DEPTH {
+                return Err((
+                    TypeId(i as u32),
+                    format!("type nesting deeper than {MAX_DEPTH}"),
+                ));
+            }
+            stack.pop();
+        }
+    }
+    Ok(())
+}

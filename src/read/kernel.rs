@@ -145,6 +145,7 @@ fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<B
     } else {
         return Ok(BinaryRead::untyped(exports, false, elf_time, t1.elapsed()));
     };
+
     Ok(BinaryRead {
         keys: crate::graph::dedup::graph_keys(&graph),
         graph,

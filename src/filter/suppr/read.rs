@@ -241,6 +241,9 @@ fn is_blank(s: &str) -> bool {
 }
 
 /// Net count of unquoted, unescaped, uncommented braces.
+/// How deep `{...}` values may nest.
+const MAX_TUPLE_NESTING: usize = 8;
+
 fn brace_depth(s: &str) -> i64 {
     let mut depth = 0i64;
     let mut in_quote = false;
@@ -273,7 +276,7 @@ pub(super) fn parse_value(s: &str) -> std::result::Result<Value, String> {
         return Err("missing value".to_string());
     }
     let v = if lx.at('{') {
-        lx.tuple()?
+        lx.tuple(0)?
     } else {
         let mut items = lx.list()?;
         if items.len() == 1 {
@@ -340,7 +343,12 @@ impl Lexer {
         }
     }
 
-    fn tuple(&mut self) -> std::result::Result<Value, String> {
+    fn tuple(&mut self, depth: usize) -> std::result::Result<Value, String> {
+        // libabigail's values nest one level ({a, b}, {offset_of(x), end});
+        // the bound keeps the recursion off the stack's edge on crafted input.
+        if depth >= MAX_TUPLE_NESTING {
+            return Err(format!("'{{' nested deeper than {MAX_TUPLE_NESTING}"));
+        }
         // The caller checked for '{'.
         self.pos += 1;
         let mut items = Vec::new();
@@ -352,7 +360,7 @@ impl Lexer {
                     self.pos += 1;
                     return Ok(Value::Tuple(items));
                 }
-                Some(ch) if !ch.esc && ch.c == '{' => items.push(self.tuple()?),
+                Some(ch) if !ch.esc && ch.c == '{' => items.push(self.tuple(depth + 1)?),
                 Some(_) => items.push(Value::Str(self.item()?)),
             }
             self.skip_blank();

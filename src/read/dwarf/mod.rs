@@ -244,6 +244,15 @@ pub fn read_types(
     stats.add(&acc.stats);
     stats.units += headers.len();
     stats.types_after_dedup += acc.g.nodes.len();
+    // What every later walk relies on (dedup hashing, the reports): cycles
+    // pass through a named struct or union, and other chains are bounded.
+    // Crafted DWARF can break both; past the bound two different types
+    // would hash alike, so refuse rather than equate them.
+    if let Err((_, msg)) =
+        crate::graph::check_untagged_depth(&acc.g, exports.iter().filter_map(|s| s.ty))
+    {
+        return Err(Error::input(path, format!("{msg} in the debug info")));
+    }
     Ok(acc.g)
 }
 

@@ -550,3 +550,15 @@ fn garbage_never_panics() {
         );
     }
 }
+
+#[test]
+fn deeply_nested_braces_are_an_error_not_a_stack_overflow() {
+    let deep = format!(
+        "[suppress_type]\nname = {}{}\n",
+        "{".repeat(100_000),
+        "}".repeat(100_000)
+    );
+    assert_err(&deep, 2, "'{' nested deeper than 8");
+    // libabigail's own nesting still reads.
+    parse("[suppress_type]\nhas_data_member_inserted_between = {offset_of(a), end}\n");
+}
