@@ -129,18 +129,6 @@ fn warn_mixed_debug_info(a: &ReadReport, b: &ReadReport) {
     }
 }
 
-/// A relocation we could not apply leaves a DWARF offset pointing at the
-/// wrong place: the types read through it may be wrong, so this is said by
-/// default.
-fn warn_skipped_relocations(r: &ReadReport) {
-    if let Some((first, n)) = r.binaries_with_skipped_relocations.first() {
-        eprintln!(
-            "kmidiff: warning: {} binaries have relocations in their debug info that could not be applied (e.g. {first}: {n}): types read from them may be wrong",
-            r.binaries_with_skipped_relocations.len()
-        );
-    }
-}
-
 fn verbose_read(side: &str, r: &ReadReport) {
     let d = &r.dwarf;
     eprintln!(
@@ -228,8 +216,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     if let (Some(a), Some(b)) = (&rep_a, &rep_b) {
         warn_mixed_debug_info(a, b);
     }
-    for r in [&rep_a, &rep_b].into_iter().flatten() {
-        warn_skipped_relocations(r);
+    for w in [&rep_a, &rep_b]
+        .into_iter()
+        .flatten()
+        .filter_map(ReadReport::skipped_relocations_warning)
+    {
+        eprintln!("kmidiff: warning: {w}");
     }
     if args.verbose {
         for (side, g, rep) in [("first", &ga, rep_a), ("second", &gb, rep_b)] {

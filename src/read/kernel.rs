@@ -61,6 +61,19 @@ pub struct ReadReport {
     pub merge_time: Duration,
 }
 
+impl ReadReport {
+    /// A relocation we could not apply leaves a DWARF offset pointing at the
+    /// wrong place: the types read through it may be wrong, and a dump or a
+    /// comparison of them must say so by default.
+    pub fn skipped_relocations_warning(&self) -> Option<String> {
+        let (first, n) = self.binaries_with_skipped_relocations.first()?;
+        Some(format!(
+            "{} binaries have relocations in their debug info that could not be applied (e.g. {first}: {n}): types read from them may be wrong",
+            self.binaries_with_skipped_relocations.len()
+        ))
+    }
+}
+
 struct Binary {
     path: PathBuf,
     module: String,

@@ -239,6 +239,16 @@ fn an_empty_symtab_is_an_error() {
 }
 
 #[test]
+fn no_symbol_table_is_an_error() {
+    // SHT_PROGBITS: the section is still there, but no longer a symbol table.
+    let (r, bad) = diff_patched("symtab-type", |d| {
+        let h = shdr(d, ".symtab");
+        d[h + 4..h + 8].copy_from_slice(&1u32.to_le_bytes());
+    });
+    assert_error(&r, &bad, "no symbol table");
+}
+
+#[test]
 fn a_symtab_past_the_end_is_an_error() {
     patch_section(
         "symtab-past",
