@@ -94,7 +94,7 @@ fn empty_rela_debug_info_is_an_error() {
         ".rela.debug_info",
         SH_SIZE,
         0,
-        ".rela.debug_info missing or empty",
+        ".rela.debug_info is empty",
     );
 }
 

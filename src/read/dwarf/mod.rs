@@ -88,10 +88,21 @@ fn load_section<'d>(
         // In an object file every unit header's abbreviation offset and
         // every string reference of .debug_info is relocated: with none to
         // apply, each reads as offset 0 and the types come out wrong or
-        // empty, which would compare as "no change".
-        if id == gimli::SectionId::DebugInfo && !data.is_empty() && index.is_empty() {
+        // empty, which would compare as "no change". Only a relocation
+        // section that is there but empty is refused: with none at all,
+        // the relocations may have been applied already (Fedora's module
+        // debug files, from `eu-strip --reloc-debug-sections`).
+        let has_rela = file.sections().any(|r| {
+            r.name()
+                .is_ok_and(|n| n == ".rela.debug_info" || n == ".rel.debug_info")
+        });
+        if id == gimli::SectionId::DebugInfo
+            && !data.is_empty()
+            && index.is_empty()
+            && (has_rela || skipped > 0)
+        {
             return Err(if skipped == 0 {
-                "relocatable object whose .debug_info has no relocations (.rela.debug_info missing or empty): its types cannot be read".to_string()
+                "relocatable object whose .rela.debug_info is empty: the references in .debug_info cannot be resolved, its types cannot be read".to_string()
             } else {
                 format!(
                     "none of the {skipped} relocations of .debug_info can be applied (machine {:?}): its types cannot be read",
