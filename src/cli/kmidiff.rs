@@ -216,6 +216,13 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     if let (Some(a), Some(b)) = (&rep_a, &rep_b) {
         warn_mixed_debug_info(a, b);
     }
+    for w in [&rep_a, &rep_b]
+        .into_iter()
+        .flatten()
+        .filter_map(ReadReport::skipped_relocations_warning)
+    {
+        eprintln!("kmidiff: warning: {w}");
+    }
     if args.verbose {
         for (side, g, rep) in [("first", &ga, rep_a), ("second", &gb, rep_b)] {
             match rep {

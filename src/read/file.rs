@@ -110,7 +110,11 @@ pub fn load(path: &Path) -> Result<FileData> {
 
 /// `data` (as [`load`] gave it) as an ELF file; the error names `path`.
 pub fn parse_elf<'d>(path: &Path, data: &'d [u8]) -> Result<object::File<'d>> {
-    object::File::parse(data).map_err(|e| Error::input(path, format!("not a valid ELF file: {e}")))
+    super::elfcheck::check_header(data).map_err(|e| Error::input(path, e))?;
+    let file = object::File::parse(data)
+        .map_err(|e| Error::input(path, format!("not a valid ELF file: {e}")))?;
+    super::elfcheck::check_sections(&file, data.len()).map_err(|e| Error::input(path, e))?;
+    Ok(file)
 }
 
 /// Every kernel module under `dir`, recursively, sorted by path.

@@ -7,6 +7,7 @@ use super::exports::read_exports;
 use super::file;
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Symbol};
+use object::Object;
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use std::path::{Path, PathBuf};
@@ -48,6 +49,9 @@ pub struct ReadReport {
     pub untyped_no_debug_info: usize,
     pub untyped_no_die: usize,
     pub dwarf: DwarfStats,
+    /// Binaries (path, count) with relocations in `.debug_*` of a kind we
+    /// cannot apply: some of their types may be wrong, said by default.
+    pub binaries_with_skipped_relocations: Vec<(String, usize)>,
     /// Wall time of the parallel read of all binaries.
     pub read_time: Duration,
     /// Summed over threads: time in ELF symbol tables and DWARF.
@@ -55,6 +59,19 @@ pub struct ReadReport {
     pub dwarf_time: Duration,
     /// Wall time of the final merge into one graph.
     pub merge_time: Duration,
+}
+
+impl ReadReport {
+    /// A relocation we could not apply leaves a DWARF offset pointing at the
+    /// wrong place: the types read through it may be wrong, and a dump or a
+    /// comparison of them must say so by default.
+    pub fn skipped_relocations_warning(&self) -> Option<String> {
+        let (first, n) = self.binaries_with_skipped_relocations.first()?;
+        Some(format!(
+            "{} binaries have relocations in their debug info that could not be applied (e.g. {first}: {n}): types read from them may be wrong",
+            self.binaries_with_skipped_relocations.len()
+        ))
+    }
 }
 
 struct Binary {
@@ -122,10 +139,31 @@ impl BinaryRead {
     }
 }
 
-fn read_binary(b: &Binary, lookup: &DebugLookup, opts: &ReadOptions) -> Result<BinaryRead> {
+/// `machine` is set as soon as the ELF header is read, error or not.
+fn read_binary(
+    b: &Binary,
+    lookup: &DebugLookup,
+    opts: &ReadOptions,
+    machine: &mut u16,
+) -> Result<BinaryRead> {
     let t0 = Instant::now();
     let data = file::load(&b.path)?;
     let elf = file::parse_elf(&b.path, &data)?;
+    *machine = super::elfcheck::e_machine(&data);
+    // An executable or shared object in place of a module is read without
+    // relocations: its DWARF offsets are then garbage, and its types with it.
+    if b.rel.is_some() && elf.kind() != object::ObjectKind::Relocatable {
+        let e_type = match elf.kind() {
+            object::ObjectKind::Executable => "ET_EXEC",
+            object::ObjectKind::Dynamic => "ET_DYN",
+            object::ObjectKind::Core => "ET_CORE",
+            _ => "not ET_REL",
+        };
+        return Err(Error::input(
+            &b.path,
+            format!("e_type is {e_type}, but a kernel module is a relocatable object (ET_REL)"),
+        ));
+    }
     let mut exports = read_exports(&elf, &b.module);
     if let Some(w) = &opts.whitelist {
         exports.retain(|s| w.contains(&s.name));
@@ -178,14 +216,15 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
     } else {
         None
     };
-    let results: Vec<Result<BinaryRead>> = binaries
+    let results: Vec<(u16, Result<BinaryRead>)> = binaries
         .par_iter()
         .map(|b| {
-            let r = read_binary(b, &lookup, opts);
+            let mut machine = 0;
+            let r = read_binary(b, &lookup, opts, &mut machine);
             if let Some(pb) = &bar {
                 pb.inc(1);
             }
-            r
+            (machine, r)
         })
         .collect();
     if let Some(pb) = bar {
@@ -196,8 +235,33 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
         ..Default::default()
     };
     let mut parts = Vec::with_capacity(results.len());
-    for (b, r) in binaries.iter().zip(results) {
+    // Relocation types and type sizes are per machine: a binary of another
+    // one in the tree is a mix-up, not an ABI change. Checked before any
+    // error of a single binary, as it is the likelier cause of that error.
+    let mut first_machine: Option<(u16, &Path)> = None;
+    for (b, (m, _)) in binaries.iter().zip(&results) {
+        match first_machine {
+            _ if *m == 0 => {}
+            None => first_machine = Some((*m, &b.path)),
+            Some((f, p)) if f != *m => {
+                return Err(Error::input(
+                    &b.path,
+                    format!(
+                        "e_machine is {m}, but {} has {f}: binaries of different architectures in one side",
+                        p.display()
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for (b, (_, r)) in binaries.iter().zip(results) {
         let r = r?;
+        if r.stats.skipped_relocations > 0 {
+            report
+                .binaries_with_skipped_relocations
+                .push((b.path.display().to_string(), r.stats.skipped_relocations));
+        }
         report.elf_time += r.elf_time;
         report.dwarf_time += r.dwarf_time;
         let untyped = r.exports.iter().filter(|s| s.ty.is_none()).count();

@@ -2,6 +2,7 @@
 
 pub mod debuginfo;
 pub mod dwarf;
+pub mod elfcheck;
 pub mod exports;
 pub mod file;
 pub mod kernel;

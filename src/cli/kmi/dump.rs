@@ -53,6 +53,12 @@ fn read_kernel_arg(args: &Args, list: Option<&FxHashSet<String>>) -> Result<Grap
         progress: crate::cli::stderr_is_terminal() && !args.verbose,
     };
     let (g, report) = src.read(&opts)?;
+    if let Some(w) = report
+        .as_ref()
+        .and_then(|r| r.skipped_relocations_warning())
+    {
+        eprintln!("kmi: warning: {w}");
+    }
     if args.verbose
         && let Some(r) = report
     {

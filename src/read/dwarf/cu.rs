@@ -69,6 +69,9 @@ pub struct CuOutput<'s> {
     /// Declarations of exported symbols, used only when no unit defines them.
     pub decls: Vec<(u32, UnitOffset)>,
     pub stats: Stats,
+    /// A skeleton unit (`-gsplit-dwarf`): its types are in this .dwo file,
+    /// which we do not read.
+    pub dwo: Option<String>,
 }
 
 type Die<'s> = DebuggingInformationEntry<R<'s>>;
@@ -85,6 +88,32 @@ struct Walker<'a, 's> {
 
 /// Read one unit. With `only`, build exactly those (export, DIE) pairs (the
 /// declaration fallback pass); otherwise find definitions.
+/// The .dwo file a skeleton unit points at (DWARF 5 `DW_UT_skeleton`, or
+/// the GNU extension in DWARF 4), or None for a full unit. A skeleton holds
+/// no types: read as it is, every export in it would look untyped and
+/// unchanged.
+fn skeleton_dwo<'s>(
+    dwarf: &gimli::Dwarf<R<'s>>,
+    unit: &gimli::Unit<R<'s>>,
+    root: &Die<'s>,
+) -> Option<String> {
+    let name = root
+        .attr_value(gimli::DW_AT_dwo_name)
+        .or_else(|| root.attr_value(gimli::DW_AT_GNU_dwo_name));
+    let skeleton = matches!(
+        unit.header.type_(),
+        gimli::UnitType::Skeleton(_) | gimli::UnitType::SplitCompilation(_)
+    );
+    if name.is_none() && !skeleton {
+        return None;
+    }
+    Some(
+        name.and_then(|v| dwarf.attr_string(unit, v).ok())
+            .map(|s| String::from_utf8_lossy(&s.to_slice().unwrap_or_default()).into_owned())
+            .unwrap_or_else(|| "(unnamed)".to_string()),
+    )
+}
+
 pub fn read_unit<'s>(
     dwarf: &gimli::Dwarf<R<'s>>,
     header: gimli::UnitHeader<R<'s>>,
@@ -103,6 +132,7 @@ pub fn read_unit<'s>(
     };
     let mut roots = Vec::new();
     let mut decls = Vec::new();
+    let mut dwo = None;
     if let Some(list) = only {
         for &(export, off) in list {
             let die = unit.entry(off).map_err(|e| e.to_string())?;
@@ -123,8 +153,11 @@ pub fn read_unit<'s>(
     } else {
         let mut found: Vec<(u32, UnitOffset, SymbolKind)> = Vec::new();
         let mut cursor = unit.entries();
-        let has_children = cursor.next_entry().map_err(|e| e.to_string())?
-            && cursor.current().is_some_and(|e| e.has_children());
+        cursor.next_entry().map_err(|e| e.to_string())?;
+        if let Some(root) = cursor.current() {
+            dwo = skeleton_dwo(dwarf, &unit, root);
+        }
+        let has_children = cursor.current().is_some_and(|e| e.has_children());
         if has_children {
             cursor.next_entry().map_err(|e| e.to_string())?;
             while let Some(e) = cursor.current() {
@@ -157,6 +190,7 @@ pub fn read_unit<'s>(
         roots,
         decls,
         stats: w.stats,
+        dwo,
     })
 }
 

@@ -81,9 +81,35 @@ fn load_section<'d>(
         .uncompressed_data()
         .map_err(|e| format!("cannot read section {}: {e}", id.name()))?;
     let relocs = if relocatable {
-        // One relocation we cannot interpret skips that relocation, not the file.
-        let (index, skipped) = reloc::RelocIndex::build(file, &s, data.len());
+        // One relocation of a kind we cannot interpret skips that relocation,
+        // not the file; the count is reported as a warning.
+        let (index, skipped) = reloc::RelocIndex::build(file, &s, data.len())?;
         *bad_relocs += skipped;
+        // In an object file every unit header's abbreviation offset and
+        // every string reference of .debug_info is relocated: with none to
+        // apply, each reads as offset 0 and the types come out wrong or
+        // empty, which would compare as "no change". Only a relocation
+        // section that is there but empty is refused: with none at all,
+        // the relocations may have been applied already (Fedora's module
+        // debug files, from `eu-strip --reloc-debug-sections`).
+        let has_rela = file.sections().any(|r| {
+            r.name()
+                .is_ok_and(|n| n == ".rela.debug_info" || n == ".rel.debug_info")
+        });
+        if id == gimli::SectionId::DebugInfo
+            && !data.is_empty()
+            && index.is_empty()
+            && (has_rela || skipped > 0)
+        {
+            return Err(if skipped == 0 {
+                "relocatable object whose .rela.debug_info is empty: the references in .debug_info cannot be resolved, its types cannot be read".to_string()
+            } else {
+                format!(
+                    "none of the {skipped} relocations of .debug_info can be applied (machine {:?}): its types cannot be read",
+                    file.architecture()
+                )
+            });
+        }
         Some(index).filter(|i| !i.is_empty())
     } else {
         None
@@ -162,6 +188,7 @@ pub fn read_types(
             })
             .collect::<Vec<_>>()
     };
+    let mut dwos: Vec<String> = Vec::new();
     let mut pending: Option<Vec<(usize, UnitResult<'_>)>> = None;
     let mut first_error: Option<(usize, String)> = None;
     let mut absorb = |acc: &mut Accumulator,
@@ -170,6 +197,7 @@ pub fn read_types(
         for (ui, r) in outs {
             match r {
                 Ok((u, k)) => {
+                    dwos.extend(u.dwo.clone());
                     decls.extend(u.decls.iter().map(|&(e, off)| (ui, e, off)));
                     acc.absorb(&u, &k);
                 }
@@ -202,6 +230,23 @@ pub fn read_types(
         return Err(Error::input(
             path,
             format!("corrupt DWARF in the unit at .debug_info+{off:#x}: {e}"),
+        ));
+    }
+
+    // Reading the .dwo files is left for later; until then, a binary whose
+    // types live in them is refused rather than compared as unchanged.
+    if !dwos.is_empty() {
+        let n = dwos.len();
+        dwos.sort();
+        dwos.dedup();
+        let shown = dwos.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+        let more = if dwos.len() > 5 { ", ..." } else { "" };
+        return Err(Error::input(
+            path,
+            format!(
+                "{n} of {} compilation units are split DWARF (-gsplit-dwarf), and their .dwo files are not read: {shown}{more}",
+                headers.len()
+            ),
         ));
     }
 

@@ -23,29 +23,38 @@ pub struct RelocIndex {
 
 impl RelocIndex {
     /// Index the relocations of `section`; returns it and the number of
-    /// relocations we could not interpret (skipped, counted for --verbose).
+    /// relocations of a kind we cannot interpret (skipped, and reported:
+    /// each one leaves an offset unrelocated, so a type may be wrong).
+    /// A relocation that is out of range (symbol or place) is an error: it
+    /// comes only from a corrupt file, and applying or skipping it would
+    /// both make a type up.
     pub fn build<'d, 'f>(
         file: &'f object::File<'d>,
         section: &object::Section<'d, 'f>,
         len: usize,
-    ) -> (Self, usize) {
+    ) -> Result<(Self, usize), String> {
+        let name = section.name().unwrap_or("?");
         let mut skipped = 0;
         let mut implicit = false;
         let mut entries: Vec<(u64, u64)> = Vec::new();
         for (offset, r) in section.relocations() {
-            if r.kind() != RelocationKind::Absolute || offset >= len as u64 {
-                if r.kind() != RelocationKind::None {
-                    skipped += 1;
-                }
+            if r.kind() == RelocationKind::None {
                 continue;
             }
-            implicit |= r.has_implicit_addend();
+            let width = u64::from(r.size().max(8) / 8);
+            if offset.checked_add(width).is_none_or(|end| end > len as u64) {
+                return Err(format!(
+                    "a relocation of {name} at offset {offset:#x} lies past the end of the section ({len} bytes)"
+                ));
+            }
             let base = match r.target() {
                 RelocationTarget::Symbol(i) => match file.symbol_by_index(i) {
                     Ok(sym) => sym.address(),
                     Err(_) => {
-                        skipped += 1;
-                        continue;
+                        return Err(format!(
+                            "a relocation of {name} at offset {offset:#x} refers to symbol #{}, not in the symbol table",
+                            i.0
+                        ));
                     }
                 },
                 // Offsets into other DWARF sections stay section offsets.
@@ -53,8 +62,10 @@ impl RelocIndex {
                     Ok(s) if s.kind() == SectionKind::Debug => 0,
                     Ok(s) => s.address(),
                     Err(_) => {
-                        skipped += 1;
-                        continue;
+                        return Err(format!(
+                            "a relocation of {name} at offset {offset:#x} refers to section #{}, which does not exist",
+                            i.0
+                        ));
                     }
                 },
                 _ => {
@@ -62,6 +73,11 @@ impl RelocIndex {
                     continue;
                 }
             };
+            if r.kind() != RelocationKind::Absolute {
+                skipped += 1;
+                continue;
+            }
+            implicit |= r.has_implicit_addend();
             entries.push((offset, base.wrapping_add(r.addend() as u64)));
         }
         // Producers emit them in order; sort anyway, keep the first of
@@ -82,7 +98,7 @@ impl RelocIndex {
             total += w.count_ones();
         }
         let values = entries.into_iter().map(|e| e.1).collect();
-        (
+        Ok((
             RelocIndex {
                 bits,
                 rank,
@@ -90,7 +106,7 @@ impl RelocIndex {
                 implicit,
             },
             skipped,
-        )
+        ))
     }
 
     pub fn is_empty(&self) -> bool {
