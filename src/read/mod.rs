@@ -5,6 +5,7 @@ pub mod dwarf;
 pub mod exports;
 pub mod file;
 pub mod kernel;
+pub mod limits;
 pub mod modinfo;
 pub mod source;
 pub mod symvers;
