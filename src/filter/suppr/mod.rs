@@ -32,6 +32,8 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
+#[cfg(test)]
+use crate::error::Error;
 use crate::error::Result;
 use keys::SectionKind;
 use read::read_sections;
