@@ -50,6 +50,9 @@ pub fn parse(text: &str, path: &Path) -> Result<FxHashSet<String>> {
             ));
         }
         if in_wanted {
+            if out.len() >= crate::read::limits::MAX_ENTRIES {
+                return Err(crate::read::limits::too_many_entries(path, i + 1));
+            }
             out.insert(line.to_string());
         }
     }

@@ -24,6 +24,17 @@ pub const MAX_NAME: usize = 4 << 10;
 /// Most sections in one suppression file; real ones hold tens to thousands.
 pub const MAX_SECTIONS: usize = 100_000;
 
+/// Most entries in one Module.symvers or symbol list. The largest real
+/// kernels export about 40,000 symbols; each parsed entry costs a few hundred
+/// bytes, so this keeps a crafted list of millions of lines under a few
+/// hundred MB (5M lines took 3.3 GB before).
+pub const MAX_ENTRIES: usize = 500_000;
+
+/// The error for one entry too many.
+pub fn too_many_entries(path: &Path, line: usize) -> Error {
+    Error::syntax(path, line, format!("more than {MAX_ENTRIES} entries"))
+}
+
 /// How much of an over-long name or line a message quotes.
 const QUOTE: usize = 80;
 

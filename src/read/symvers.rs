@@ -47,6 +47,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Symbol>> {
         if line.trim().is_empty() {
             continue;
         }
+        if out.len() >= crate::read::limits::MAX_ENTRIES {
+            return Err(crate::read::limits::too_many_entries(path, i + 1));
+        }
         out.push(parse_line(line).map_err(|msg| Error::syntax(path, i + 1, msg))?);
     }
     // Without CONFIG_MODVERSIONS modpost still writes the CRC column, all

@@ -353,3 +353,14 @@ fn threads_are_capped_at_the_cores_present() {
         many.stderr
     );
 }
+
+#[test]
+fn millions_of_entries_are_refused() {
+    let symvers = scratch("bounds-text").join("many.symvers");
+    let text: String = (0..500_001)
+        .map(|i| format!("0x{i:08x}\tsym_{i}\tvmlinux\tEXPORT_SYMBOL\t\n"))
+        .collect();
+    std::fs::write(&symvers, text).unwrap();
+    let r = run("kmi", &["abi-check", s(&symvers), "v2/Module.symvers"]);
+    assert_error_naming(&r, &symvers, ":500001: more than 500000 entries");
+}
