@@ -509,6 +509,8 @@ fn is_zstd_skippable(data: &[u8]) -> bool {
 enum DecodeError {
     Corrupt(String),
     TooBig,
+    /// An xz stream declaring more than its own, lower, limit.
+    XzTooBig(u64),
     NotElf,
 }
 
@@ -520,6 +522,10 @@ impl DecodeError {
                 "{} data decompresses to more than {} (raise with --max-input-size)",
                 format.name(),
                 human_size(cap)
+            ),
+            DecodeError::XzTooBig(limit) => format!(
+                "xz data decompresses to more than {} (xz is decoded whole in memory, so its limit is a quarter of --max-input-size; raise with --max-input-size)",
+                human_size(*limit)
             ),
             DecodeError::NotElf => {
                 format!("{} data does not decompress to an ELF file", format.name())
@@ -643,6 +649,7 @@ fn decompress(
         Format::Gzip => gunzip(data, sink),
     };
     match result {
+        Err(DecodeError::XzTooBig(n)) => Err(DecodeError::XzTooBig(n)),
         _ if sink.exceeded => Err(DecodeError::TooBig),
         _ if sink.not_elf => Err(DecodeError::NotElf),
         r => r,
@@ -699,7 +706,15 @@ fn unxz(data: &[u8], sink: &mut Sink, scan_cap: u64) -> std::result::Result<(), 
     // and xz writes one block per file unless multi-threaded, so a cap on its
     // output alone would come too late. The sizes in the LZMA2 chunk headers
     // bound the output, so sum them before decoding anything.
-    xz_scan(data, scan_cap)?;
+    // That whole block, grown by doubling, costs up to twice its size, and
+    // only at the end is it known to be more than the ELF's extent: so xz
+    // gets a quarter of the cap (512 MiB by default, above any real module)
+    // to keep a crafted stream under 1 GiB.
+    let limit = scan_cap / 4;
+    match xz_scan(data, limit) {
+        Err(DecodeError::TooBig) => return Err(DecodeError::XzTooBig(limit)),
+        r => r?,
+    }
 
     let mut input = data;
     // lzma-rs computes `(backward_size + 1) << 2` unchecked, which overflows
@@ -890,7 +905,8 @@ mod tests {
         cap: u64,
     ) -> std::result::Result<Vec<u8>, DecodeError> {
         let mut sink = Sink::new(cap, false);
-        decompress(format, data, &mut sink, cap).map(|()| sink.buf)
+        // xz gets a quarter of the scan cap: give it the same `cap` as the rest.
+        decompress(format, data, &mut sink, cap.saturating_mul(4)).map(|()| sink.buf)
     }
 
     #[test]
@@ -1041,7 +1057,7 @@ mod tests {
             let format = Format::detect(&bytes).unwrap();
             assert!(matches!(
                 decompress_all(format, &bytes, 1000),
-                Err(DecodeError::TooBig)
+                Err(DecodeError::TooBig | DecodeError::XzTooBig(1000))
             ));
             assert_eq!(
                 decompress_all(format, &bytes, 1 << 20).unwrap().len(),
