@@ -30,8 +30,9 @@ pub struct Args {
         global = true
     )]
     pub threads: usize,
-    /// Most bytes one input may decompress to (e.g. 4G); text inputs get an
-    /// eighth of it [default: 2G]
+    /// Most bytes one input may decompress to (e.g. 4G); xz inputs get a
+    /// quarter of it, text inputs an
+    /// eighth [default: 2G]
     #[arg(long, value_name = "SIZE", global = true, value_parser = crate::cli::parse_size)]
     pub max_input_size: Option<u64>,
     #[command(subcommand)]

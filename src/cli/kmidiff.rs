@@ -87,8 +87,9 @@ pub struct Args {
     /// Worker threads (0: one per core)
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     pub threads: usize,
-    /// Most bytes one input may decompress to (e.g. 4G); text inputs get an
-    /// eighth of it [default: 2G]
+    /// Most bytes one input may decompress to (e.g. 4G); xz inputs get a
+    /// quarter of it, text inputs an
+    /// eighth [default: 2G]
     #[arg(long, value_name = "SIZE", value_parser = crate::cli::parse_size)]
     pub max_input_size: Option<u64>,
     /// Print each phase with its time and counts on stderr
