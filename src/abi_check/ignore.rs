@@ -86,7 +86,7 @@ impl IgnoreRules {
     pub fn load(paths: &[PathBuf]) -> Result<IgnoreRules> {
         let mut rules = Vec::new();
         for p in paths {
-            let data = crate::read::file::load(p)?;
+            let data = crate::read::limits::read_text(p, crate::read::limits::MAX_LINE)?;
             let text = std::str::from_utf8(&data)
                 .map_err(|_| Error::input(p, "not a text file (invalid UTF-8)"))?;
             rules.extend(parse(text, p)?);
@@ -167,6 +167,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Rule>> {
                 }
             },
         };
+        crate::read::limits::check_name(glob).map_err(|m| Error::syntax(path, i + 1, m))?;
         check_glob(glob).map_err(|m| Error::syntax(path, i + 1, m))?;
         out.push(Rule {
             target,

@@ -30,6 +30,11 @@ pub struct Args {
         global = true
     )]
     pub threads: usize,
+    /// Most bytes one input may decompress to (e.g. 4G); xz inputs get a
+    /// quarter of it, text inputs an
+    /// eighth [default: 2G]
+    #[arg(long, value_name = "SIZE", global = true, value_parser = crate::cli::parse_size)]
+    pub max_input_size: Option<u64>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -61,5 +66,14 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
 }
 
 pub fn main() -> i32 {
-    crate::cli::main_with::<Args>("kmi", |a| a.threads, |a, out| run(a, out))
+    crate::cli::main_with::<Args>(
+        "kmi",
+        |a| crate::cli::Globals {
+            threads: a.threads,
+            max_input_size: a
+                .max_input_size
+                .unwrap_or(crate::read::file::DEFAULT_MAX_INPUT),
+        },
+        |a, out| run(a, out),
+    )
 }

@@ -87,6 +87,11 @@ pub struct Args {
     /// Worker threads (0: one per core)
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     pub threads: usize,
+    /// Most bytes one input may decompress to (e.g. 4G); xz inputs get a
+    /// quarter of it, text inputs an
+    /// eighth [default: 2G]
+    #[arg(long, value_name = "SIZE", value_parser = crate::cli::parse_size)]
+    pub max_input_size: Option<u64>,
     /// Print each phase with its time and counts on stderr
     #[arg(long)]
     pub verbose: bool,
@@ -295,5 +300,14 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
 }
 
 pub fn main() -> i32 {
-    crate::cli::main_with::<Args>("kmidiff", |a| a.threads, |a, out| run(a, out))
+    crate::cli::main_with::<Args>(
+        "kmidiff",
+        |a| crate::cli::Globals {
+            threads: a.threads,
+            max_input_size: a
+                .max_input_size
+                .unwrap_or(crate::read::file::DEFAULT_MAX_INPUT),
+        },
+        |a, out| run(a, out),
+    )
 }

@@ -7,13 +7,59 @@ pub mod kmidiff;
 use crate::read::source::{KernelArg, Needs, Source, resolve_one, resolve_pair};
 use std::io::IsTerminal;
 
-/// Use `n` worker threads (0: one per core). Larger stacks than rayon's
-/// default, since DWARF from corrupt input may nest deeply.
-pub fn init_threads(n: usize) {
+/// Use `n` worker threads (0: one per core), at most one per core: the work
+/// is CPU-bound, so more threads only add memory (each holds a file being
+/// read, up to `--max-input-size`) and start-up time (`-j 100000` used to
+/// spin for minutes). Larger stacks than rayon's default, since DWARF from
+/// corrupt input may nest deeply.
+pub fn init_threads(prog: &str, n: usize) {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let n = if n > cores {
+        eprintln!("{prog}: note: -j {n} capped at the {cores} cores present");
+        cores
+    } else {
+        n
+    };
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(n)
         .stack_size(16 << 20)
         .build_global();
+}
+
+/// Options every binary takes.
+pub struct Globals {
+    pub threads: usize,
+    pub max_input_size: u64,
+}
+
+/// `--max-input-size`: bytes, or a number with K, M, G or T (binary units,
+/// an optional "iB" or "B" after).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (num, shift) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err(format!("unknown unit in '{s}' (use K, M, G or T)")),
+            };
+            (&t[..i], shift)
+        }
+        _ => (t, 0),
+    };
+    let n: u64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a size: '{s}' (e.g. 4G, 512M, 1000000)"))?;
+    n.checked_mul(1u64 << shift)
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("size out of range: '{s}'"))
 }
 
 pub fn stderr_is_terminal() -> bool {
@@ -48,7 +94,7 @@ pub fn two_kernels(
 /// stdout, map errors to one line on stderr and libabigail's exit codes.
 pub fn main_with<A: clap::Parser>(
     name: &str,
-    threads: impl Fn(&A) -> usize,
+    globals: impl Fn(&A) -> Globals,
     run: impl Fn(&A, &mut dyn std::io::Write) -> crate::Result<i32>,
 ) -> i32 {
     use std::io::Write;
@@ -62,10 +108,16 @@ pub fn main_with<A: clap::Parser>(
             };
         }
     };
-    init_threads(threads(&args));
+    let g = globals(&args);
+    init_threads(name, g.threads);
+    crate::read::file::set_max_input_size(g.max_input_size);
     let stdout = std::io::stdout();
     let mut lock = std::io::BufWriter::new(stdout.lock());
-    let code = match run(&args, &mut lock) {
+    let result = run(&args, &mut lock);
+    for w in crate::read::file::take_warnings() {
+        eprintln!("{name}: warning: {w}");
+    }
+    let code = match result {
         Ok(c) => c,
         Err(e) => {
             let _ = lock.flush();

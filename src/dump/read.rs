@@ -9,7 +9,6 @@ use crate::error::{Error, Result};
 use crate::graph::{
     AggKind, Enumerator, Graph, Member, Name, Node, Param, Qualifier, Symbol, SymbolKind, TypeId,
 };
-use crate::read::file;
 use rustc_hash::FxHashMap;
 use std::path::Path;
 
@@ -21,7 +20,7 @@ pub fn is_dump(data: &[u8]) -> bool {
 
 /// Read a dump file (plain, or compressed with gzip, xz or zstd).
 pub fn load(path: &Path) -> Result<Graph> {
-    let data = file::load(path)?;
+    let data = crate::read::limits::read_text(path, crate::read::limits::MAX_DUMP_LINE)?;
     parse(&data, path)
 }
 

@@ -217,7 +217,9 @@ impl<'a> Cursor<'a> {
     /// A string, bare or quoted.
     pub fn string(&mut self, item: bool) -> Res<Cow<'a, str>> {
         if self.peek() == Some(b'"') {
-            return self.quoted().map(Cow::Owned);
+            let s = self.quoted()?;
+            crate::read::limits::check_name(&s)?;
+            return Ok(Cow::Owned(s));
         }
         let start = self.i;
         while self.peek().is_some_and(|b| bare_byte(b, item)) {
@@ -228,7 +230,9 @@ impl<'a> Cursor<'a> {
             return Err(format!("expected a name at '{}'", self.show_rest()));
         }
         // Bare bytes are ASCII, so this cannot fail.
-        Ok(Cow::Borrowed(std::str::from_utf8(s).unwrap_or("")))
+        let s = std::str::from_utf8(s).unwrap_or("");
+        crate::read::limits::check_name(s)?;
+        Ok(Cow::Borrowed(s))
     }
 
     /// A string or `-` for none.

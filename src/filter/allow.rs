@@ -92,6 +92,9 @@ impl AllowList {
             if body.is_empty() {
                 continue;
             }
+            for word in body.split_whitespace() {
+                crate::read::limits::check_name(word).map_err(&err)?;
+            }
             let (keyword, rest) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
             let rest = rest.trim();
             let (target, kind) = match keyword {
@@ -157,9 +160,9 @@ impl AllowList {
     pub fn load(paths: &[PathBuf]) -> Result<Self> {
         let mut out = AllowList::default();
         for p in paths {
-            let bytes =
-                std::fs::read(p).map_err(|e| Error::input(p, format!("cannot read: {e}")))?;
-            let text = String::from_utf8(bytes).map_err(|_| Error::input(p, "not a text file"))?;
+            let bytes = crate::read::limits::read_text(p, crate::read::limits::MAX_LINE)?;
+            let text = String::from_utf8(bytes.to_vec())
+                .map_err(|_| Error::input(p, "not a text file"))?;
             out.entries.extend(Self::parse(&text, p)?.entries);
         }
         Ok(out)

@@ -41,6 +41,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FxHashSet<String>> {
             any_wanted |= in_wanted;
             continue;
         }
+        crate::read::limits::check_name(line).map_err(|m| Error::syntax(path, i + 1, m))?;
         if !valid_symbol(line) {
             return Err(Error::syntax(
                 path,
@@ -49,6 +50,9 @@ pub fn parse(text: &str, path: &Path) -> Result<FxHashSet<String>> {
             ));
         }
         if in_wanted {
+            if out.len() >= crate::read::limits::MAX_ENTRIES {
+                return Err(crate::read::limits::too_many_entries(path, i + 1));
+            }
             out.insert(line.to_string());
         }
     }
@@ -65,8 +69,9 @@ pub fn parse(text: &str, path: &Path) -> Result<FxHashSet<String>> {
 pub fn load(paths: &[PathBuf]) -> Result<FxHashSet<String>> {
     let mut out = FxHashSet::default();
     for p in paths {
-        let text = std::fs::read(p).map_err(|e| Error::input(p, format!("cannot read: {e}")))?;
-        let text = String::from_utf8(text).map_err(|_| Error::input(p, "not a text file"))?;
+        let text = crate::read::limits::read_text(p, crate::read::limits::MAX_LINE)?;
+        let text =
+            String::from_utf8(text.to_vec()).map_err(|_| Error::input(p, "not a text file"))?;
         out.extend(parse(&text, p)?);
     }
     Ok(out)

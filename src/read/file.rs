@@ -12,14 +12,71 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use memmap2::Mmap;
 
 use crate::error::{Error, Result};
 
-/// No kernel image or module comes near this; a file that inflates past it is
-/// broken or hostile, and stopping here keeps it from exhausting memory.
-const MAX_DECOMPRESSED: u64 = 4 << 30;
+/// Default cap on the decompressed size of one input: no kernel image or
+/// module comes near it (a debug vmlinux is under 1 GiB), and a file that
+/// inflates past it is broken or hostile; stopping there keeps it from
+/// exhausting memory. `--max-input-size` raises it.
+pub const DEFAULT_MAX_INPUT: u64 = 2 << 30;
+
+static MAX_INPUT: AtomicU64 = AtomicU64::new(DEFAULT_MAX_INPUT);
+
+/// The cap on decompressed bytes per file (`--max-input-size`).
+pub fn max_input_size() -> u64 {
+    MAX_INPUT.load(Ordering::Relaxed)
+}
+
+pub fn set_max_input_size(n: u64) {
+    MAX_INPUT.store(n.max(1), Ordering::Relaxed);
+}
+
+/// Text inputs (Module.symvers, dumps, lists, suppressions) are read whole
+/// and then split into strings, several times their size in memory, so they
+/// get an eighth of the binary cap: 256 MiB by default, twenty times the
+/// largest real Module.symvers or dump, and raised with the same flag.
+pub fn max_text_size() -> u64 {
+    max_input_size() / 8
+}
+
+/// A size as the messages print it: "2 GiB", "256 MiB" or a byte count.
+pub fn human_size(n: u64) -> String {
+    if n >= 1 << 30 && n.is_multiple_of(1 << 30) {
+        format!("{} GiB", n >> 30)
+    } else if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// What the kernel's `sign-file` appends after a module's ELF data: the
+/// signature, its length, then this. The only data a real module carries
+/// past its ELF extent.
+const MODULE_SIG_MAGIC: &[u8] = b"~Module signature appended~\n";
+
+/// Warnings from readers that have no channel of their own, printed by the
+/// binaries after the run (see [`take_warnings`]).
+static WARNINGS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+fn warn(msg: String) {
+    if let Ok(mut w) = WARNINGS.lock() {
+        w.push(msg);
+    }
+}
+
+/// The warnings gathered so far, in the order given, and forgets them.
+pub fn take_warnings() -> Vec<String> {
+    WARNINGS
+        .lock()
+        .map(|mut w| std::mem::take(&mut *w))
+        .unwrap_or_default()
+}
 
 /// Module file suffixes, compressed ones first so that `.ko.xz` is not taken
 /// for a file whose name merely contains `.ko`.
@@ -62,10 +119,31 @@ impl fmt::Debug for FileData {
     }
 }
 
-/// Reads `path`, decompressing it when its magic bytes say xz, zstd or gzip.
-/// An empty file gives empty data: whether that is an error depends on what
-/// the caller expected the file to hold.
+/// Reads the ELF file `path` (a module, vmlinux or debug file),
+/// decompressing it when its magic bytes say xz, zstd or gzip. An empty file
+/// gives empty data: whether that is an error depends on what the caller
+/// expected the file to hold.
+///
+/// Only the ELF's extent is kept in memory: bytes past the last section,
+/// segment and header table are counted against the cap, never stored, so a
+/// module followed by gigabytes of zeros costs no more than the module.
 pub fn load(path: &Path) -> Result<FileData> {
+    load_as(path, Kind::Elf)
+}
+
+/// Reads the text input `path` (Module.symvers, a dump, a list), after
+/// checking its size, decompressing it as [`load`] does.
+pub fn load_text(path: &Path) -> Result<FileData> {
+    load_as(path, Kind::Text)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Elf,
+    Text,
+}
+
+fn load_as(path: &Path, kind: Kind) -> Result<FileData> {
     let file =
         File::open(path).map_err(|e| Error::input(path, format!("cannot open: {}", io_msg(&e))))?;
     let meta = file
@@ -76,8 +154,26 @@ pub fn load(path: &Path) -> Result<FileData> {
         // less helpful message.
         return Err(Error::input(path, "is a directory"));
     }
+    let cap = match kind {
+        Kind::Elf => max_input_size(),
+        Kind::Text => max_text_size(),
+    };
+    let too_big = || {
+        Error::input(
+            path,
+            format!(
+                "file is larger than {} (raise with --max-input-size)",
+                human_size(cap)
+            ),
+        )
+    };
 
     let raw = if meta.is_file() && meta.len() > 0 {
+        // A mapped ELF costs only the pages touched; a text input is split
+        // into owned strings, so its size is checked before anything is read.
+        if kind == Kind::Text && meta.len() > cap {
+            return Err(too_big());
+        }
         // SAFETY: the map is only sound while nobody truncates or rewrites the
         // file under us (that would change or unmap bytes we hand out as &[u8]).
         // Inputs are finished build outputs that nothing writes while we compare
@@ -91,21 +187,139 @@ pub fn load(path: &Path) -> Result<FileData> {
         // procfs-like files that report size 0 cannot be mapped: read them.
         let mut buf = Vec::new();
         (&file)
-            .take(MAX_DECOMPRESSED + 1)
+            .take(cap + 1)
             .read_to_end(&mut buf)
             .map_err(|e| Error::input(path, format!("cannot read: {}", io_msg(&e))))?;
-        if buf.len() as u64 > MAX_DECOMPRESSED {
-            return Err(Error::input(path, "file is larger than 4 GiB"));
+        if buf.len() as u64 > cap {
+            return Err(too_big());
         }
         FileData::from_vec(buf)
     };
 
-    match Format::detect(&raw) {
-        None => Ok(raw),
-        Some(format) => decompress(format, &raw, MAX_DECOMPRESSED)
-            .map(FileData::from_vec)
-            .map_err(|e| Error::input(path, e.message(format))),
+    let Some(format) = Format::detect(&raw) else {
+        if kind == Kind::Elf && raw.starts_with(ELF_MAGIC) {
+            let tail = &raw[raw.len().saturating_sub(MODULE_SIG_MAGIC.len())..];
+            if let Ok(extent) = elf_extent(&raw) {
+                check_trailing(path, extent, raw.len() as u64, tail);
+            }
+        }
+        return Ok(raw);
+    };
+    let mut sink = Sink::new(cap, kind == Kind::Elf);
+    decompress(format, &raw, &mut sink, max_input_size())
+        .map_err(|e| Error::input(path, e.message(format, cap)))?;
+    if let Some(extent) = sink.extent {
+        check_trailing(path, extent, sink.total, &sink.tail);
     }
+    Ok(FileData::from_vec(sink.buf))
+}
+
+const ELF_MAGIC: &[u8] = b"\x7fELF";
+
+/// Bytes past the ELF's extent are never read, so the comparison of what is
+/// inside stays trustworthy: a warning, not an error. But a file much larger
+/// than the ELF it holds is not what its builder wrote (a truncated copy
+/// padded out, two files concatenated), and saying nothing would let such a
+/// file pass as a clean module. A module signature is the one expected tail.
+fn check_trailing(path: &Path, extent: u64, total: u64, tail: &[u8]) {
+    let extra = total.saturating_sub(extent);
+    // sign-file's PKCS#7 blobs are a few KiB; allow far more.
+    let signature = tail.ends_with(MODULE_SIG_MAGIC) && extra <= 1 << 20;
+    if extra > 0 && !signature {
+        warn(format!(
+            "{}: {extra} bytes after the end of the ELF data (at byte {extent}), not a module signature; ignored",
+            path.display()
+        ));
+    }
+}
+
+/// How far the ELF in `d` reaches: its header, program and section header
+/// tables, and the file bytes of every section and segment. `Err(n)` when
+/// `d` holds fewer than the `n` bytes needed to tell.
+fn elf_extent(d: &[u8]) -> std::result::Result<u64, u64> {
+    let wide = match d.get(4) {
+        Some(1) => false,
+        Some(2) => true,
+        Some(_) => return Ok(d.len().min(16) as u64),
+        None => return Err(16),
+    };
+    let big = d.get(5) == Some(&2);
+    let hdr = if wide { 64 } else { 52 };
+    if d.len() < hdr {
+        return Err(hdr as u64);
+    }
+    let num = |at: usize, len: usize| -> u64 {
+        let Some(b) = d.get(at..at + len) else {
+            return 0;
+        };
+        let f = |acc: u64, &x: &u8| acc << 8 | u64::from(x);
+        if big {
+            b.iter().fold(0, f)
+        } else {
+            b.iter().rev().fold(0, f)
+        }
+    };
+    let word = if wide { 8 } else { 4 };
+    let (phoff, shoff) = if wide {
+        (num(32, 8), num(40, 8))
+    } else {
+        (num(28, 4), num(32, 4))
+    };
+    let h = if wide { 52 } else { 40 };
+    let (phentsize, phnum, shentsize, mut shnum) =
+        (num(h + 2, 2), num(h + 4, 2), num(h + 6, 2), num(h + 8, 2));
+    let (min_sh, min_ph) = if wide { (64, 56) } else { (40, 32) };
+    let mut extent = hdr as u64;
+    let need = |at: u64| -> std::result::Result<usize, u64> {
+        match usize::try_from(at) {
+            Ok(n) if n <= d.len() => Ok(n),
+            _ => Err(at),
+        }
+    };
+    // A table whose entries are smaller than the format's cannot be walked
+    // (and a zero size would make every entry the same): count it as absent,
+    // and leave the complaint to the ELF parser.
+    let sh_ok = shoff != 0 && shentsize >= min_sh;
+    if sh_ok && shnum == 0 {
+        // Extended numbering: the count is in section 0's sh_size.
+        let s0 = need(shoff.saturating_add(shentsize))?;
+        let at = s0 - shentsize as usize + if wide { 32 } else { 20 };
+        shnum = num(at, word);
+    }
+    let sh_end = shoff.saturating_add(shnum.saturating_mul(shentsize));
+    let ph_ok = phoff != 0 && phentsize >= min_ph;
+    let ph_end = phoff.saturating_add(phnum.saturating_mul(phentsize));
+    if sh_ok {
+        need(sh_end)?;
+        extent = extent.max(sh_end);
+        for i in 0..shnum {
+            let base = (shoff + i * shentsize) as usize;
+            const SHT_NOBITS: u64 = 8;
+            if num(base + 4, 4) == SHT_NOBITS {
+                continue;
+            }
+            let (off, size) = if wide {
+                (num(base + 24, 8), num(base + 32, 8))
+            } else {
+                (num(base + 16, 4), num(base + 20, 4))
+            };
+            extent = extent.max(off.saturating_add(size));
+        }
+    }
+    if ph_ok {
+        need(ph_end)?;
+        extent = extent.max(ph_end);
+        for i in 0..phnum {
+            let base = (phoff + i * phentsize) as usize;
+            let (off, size) = if wide {
+                (num(base + 8, 8), num(base + 32, 8))
+            } else {
+                (num(base + 4, 4), num(base + 16, 4))
+            };
+            extent = extent.max(off.saturating_add(size));
+        }
+    }
+    Ok(extent)
 }
 
 /// `data` (as [`load`] gave it) as an ELF file; the error names `path`.
@@ -199,8 +413,9 @@ pub fn kbuild_name(name: &str) -> String {
     name.replace('-', "_")
 }
 
-/// The first `n` bytes of `path` as [`load`] would give them: enough to tell
-/// what the file holds without mapping it, or inflating it when it is plain.
+/// The first `n` bytes of `path` as [`load_text`] would give them: enough to
+/// tell what the file holds without mapping it, or inflating all of it when
+/// it is compressed.
 pub fn head(path: &Path, n: usize) -> Result<Vec<u8>> {
     let file =
         File::open(path).map_err(|e| Error::input(path, format!("cannot open: {}", io_msg(&e))))?;
@@ -209,11 +424,35 @@ pub fn head(path: &Path, n: usize) -> Result<Vec<u8>> {
         .take(n as u64)
         .read_to_end(&mut buf)
         .map_err(|e| Error::input(path, format!("cannot read: {}", io_msg(&e))))?;
-    if Format::detect(&buf).is_some() {
-        let all = load(path)?;
-        return Ok(all[..n.min(all.len())].to_vec());
+    let Some(format) = Format::detect(&buf) else {
+        return Ok(buf);
+    };
+    let raw = load_as_raw(path)?;
+    // Stop at `n` bytes: "too big" here only means "we have enough".
+    let mut sink = Sink::new(n as u64, false);
+    match decompress(format, &raw, &mut sink, max_input_size()) {
+        Ok(()) | Err(DecodeError::TooBig) => Ok(sink.buf),
+        Err(e) => Err(Error::input(path, e.message(format, max_input_size()))),
     }
-    Ok(buf)
+}
+
+/// The bytes of `path` as they are on disk, mapped.
+fn load_as_raw(path: &Path) -> Result<FileData> {
+    let file =
+        File::open(path).map_err(|e| Error::input(path, format!("cannot open: {}", io_msg(&e))))?;
+    let mut buf = Vec::new();
+    let cap = max_input_size();
+    (&file)
+        .take(cap + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::input(path, format!("cannot read: {}", io_msg(&e))))?;
+    if buf.len() as u64 > cap {
+        return Err(Error::input(
+            path,
+            format!("file is larger than {}", human_size(cap)),
+        ));
+    }
+    Ok(FileData::from_vec(buf))
 }
 
 fn is_module_file_name(name: &str) -> bool {
@@ -274,56 +513,166 @@ fn is_zstd_skippable(data: &[u8]) -> bool {
 enum DecodeError {
     Corrupt(String),
     TooBig,
+    /// An xz stream declaring more than its own, lower, limit.
+    XzTooBig(u64),
+    NotElf,
 }
 
 impl DecodeError {
-    fn message(&self, format: Format) -> String {
+    fn message(&self, format: Format, cap: u64) -> String {
         match self {
             DecodeError::Corrupt(m) => format!("corrupt {} data: {m}", format.name()),
             DecodeError::TooBig => format!(
-                "{} data decompresses to more than {} GiB",
+                "{} data decompresses to more than {} (raise with --max-input-size)",
                 format.name(),
-                MAX_DECOMPRESSED >> 30
+                human_size(cap)
             ),
+            DecodeError::XzTooBig(limit) => format!(
+                "xz data decompresses to more than {} (xz is decoded whole in memory, so its limit is a quarter of --max-input-size; raise with --max-input-size)",
+                human_size(*limit)
+            ),
+            DecodeError::NotElf => {
+                format!("{} data does not decompress to an ELF file", format.name())
+            }
         }
     }
 }
 
-fn decompress(format: Format, data: &[u8], cap: u64) -> std::result::Result<Vec<u8>, DecodeError> {
-    match format {
-        Format::Xz => unxz(data, cap),
-        Format::Zstd => unzstd(data, cap),
-        Format::Gzip => gunzip(data, cap),
+/// Where decompressed bytes go. Every byte counts against `cap`; for an ELF
+/// input only the bytes up to the ELF's extent are kept (see [`load`]), which
+/// is learnt from the header and section table as they stream past.
+struct Sink {
+    buf: Vec<u8>,
+    total: u64,
+    cap: u64,
+    elf: bool,
+    /// How many bytes to keep: grows as the ELF's tables are read.
+    keep: u64,
+    /// The ELF's extent, once known.
+    extent: Option<u64>,
+    /// The last bytes seen, to recognise a module signature past the extent.
+    tail: Vec<u8>,
+    exceeded: bool,
+    not_elf: bool,
+}
+
+impl Sink {
+    fn new(cap: u64, elf: bool) -> Self {
+        Sink {
+            buf: Vec::new(),
+            total: 0,
+            cap,
+            elf,
+            keep: if elf { 64 } else { u64::MAX },
+            extent: None,
+            tail: Vec::new(),
+            exceeded: false,
+            not_elf: false,
+        }
+    }
+
+    /// Learns more of the ELF's layout from what has been kept.
+    fn refresh(&mut self) -> io::Result<()> {
+        let n = self.buf.len().min(ELF_MAGIC.len());
+        if self.buf[..n] != ELF_MAGIC[..n] {
+            // Inflating the rest of a stream that is not what the caller can
+            // read would only spend time on a bomb.
+            self.not_elf = true;
+            return Err(io::Error::other("not an ELF file"));
+        }
+        match elf_extent(&self.buf) {
+            Ok(extent) => {
+                self.extent = Some(extent);
+                self.keep = extent;
+            }
+            Err(need) => self.keep = need,
+        }
+        // One allocation of the known size, rather than doubling (which
+        // briefly holds both copies).
+        let want = self
+            .keep
+            .min(self.cap)
+            .saturating_sub(self.buf.len() as u64);
+        self.buf.reserve_exact(usize::try_from(want).unwrap_or(0));
+        Ok(())
     }
 }
 
-fn gunzip(data: &[u8], cap: u64) -> std::result::Result<Vec<u8>, DecodeError> {
+impl Write for Sink {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let allowed = usize::try_from(self.cap.saturating_sub(self.total)).unwrap_or(usize::MAX);
+        let over = data.len() > allowed;
+        // What fits is still kept: `head` wants exactly the first bytes.
+        let data = &data[..allowed.min(data.len())];
+        self.total += data.len() as u64;
+        let keep_tail = MODULE_SIG_MAGIC.len();
+        if self.elf {
+            self.tail
+                .extend_from_slice(&data[data.len().saturating_sub(keep_tail)..]);
+            let drop = self.tail.len().saturating_sub(keep_tail);
+            self.tail.drain(..drop);
+        }
+        let mut rest = data;
+        loop {
+            let room = self.keep.saturating_sub(self.buf.len() as u64);
+            let n = usize::try_from(room).unwrap_or(usize::MAX).min(rest.len());
+            self.buf.extend_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            if !self.elf || self.extent.is_some() || self.buf.len() as u64 != self.keep {
+                break;
+            }
+            let before = self.keep;
+            self.refresh()?;
+            if self.keep == before || rest.is_empty() {
+                break;
+            }
+        }
+        if over {
+            self.exceeded = true;
+            return Err(io::Error::other("output size limit exceeded"));
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Decompresses `data` into `sink`; `scan_cap` bounds what an xz stream may
+/// declare (see [`unxz`]).
+fn decompress(
+    format: Format,
+    data: &[u8],
+    sink: &mut Sink,
+    scan_cap: u64,
+) -> std::result::Result<(), DecodeError> {
+    let result = match format {
+        Format::Xz => unxz(data, sink, scan_cap),
+        Format::Zstd => unzstd(data, sink),
+        Format::Gzip => gunzip(data, sink),
+    };
+    match result {
+        Err(DecodeError::XzTooBig(n)) => Err(DecodeError::XzTooBig(n)),
+        _ if sink.exceeded => Err(DecodeError::TooBig),
+        _ if sink.not_elf => Err(DecodeError::NotElf),
+        r => r,
+    }
+}
+
+fn gunzip(data: &[u8], sink: &mut Sink) -> std::result::Result<(), DecodeError> {
     // `gzip a b > c` makes several members, which gunzip concatenates.
-    let decoder = flate2::read::MultiGzDecoder::new(data);
-    read_capped(decoder, cap)
+    let mut decoder = flate2::read::MultiGzDecoder::new(data);
+    io::copy(&mut decoder, sink).map_err(|e| DecodeError::Corrupt(e.to_string()))?;
+    Ok(())
 }
 
-/// Reads all of `reader` but stops one byte past `cap`, so that a bomb is
-/// detected after `cap` bytes of work instead of after all of it.
-fn read_capped(reader: impl Read, cap: u64) -> std::result::Result<Vec<u8>, DecodeError> {
-    let mut out = Vec::new();
-    reader
-        .take(cap.saturating_add(1))
-        .read_to_end(&mut out)
-        .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
-    if out.len() as u64 > cap {
-        return Err(DecodeError::TooBig);
-    }
-    Ok(out)
-}
-
-fn unzstd(data: &[u8], cap: u64) -> std::result::Result<Vec<u8>, DecodeError> {
+fn unzstd(data: &[u8], sink: &mut Sink) -> std::result::Result<(), DecodeError> {
     use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
     use ruzstd::decoding::{FrameDecoder, StreamingDecoder};
 
     let corrupt = |e: &dyn fmt::Display| DecodeError::Corrupt(e.to_string());
     let mut input = data;
-    let mut out = Vec::new();
     let mut frames = FrameDecoder::new();
     // ruzstd's streaming decoder handles one frame; `zstd` may write several
     // (and `cat a.zst b.zst` is a valid stream), so walk them here.
@@ -343,14 +692,7 @@ fn unzstd(data: &[u8], cap: u64) -> std::result::Result<Vec<u8>, DecodeError> {
             }
             Err(e) => return Err(corrupt(&e)),
         };
-        let room = cap.saturating_sub(out.len() as u64);
-        (&mut frame)
-            .take(room.saturating_add(1))
-            .read_to_end(&mut out)
-            .map_err(|e| corrupt(&e))?;
-        if out.len() as u64 > cap {
-            return Err(DecodeError::TooBig);
-        }
+        io::copy(&mut frame, sink).map_err(|e| corrupt(&e))?;
         // The streaming decoder reads the frame checksum but leaves checking
         // it to us; without this a flipped bit in a block goes unnoticed.
         let decoder = frame.into_frame_decoder();
@@ -360,54 +702,35 @@ fn unzstd(data: &[u8], cap: u64) -> std::result::Result<Vec<u8>, DecodeError> {
             return Err(corrupt(&"checksum mismatch"));
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-fn unxz(data: &[u8], cap: u64) -> std::result::Result<Vec<u8>, DecodeError> {
+fn unxz(data: &[u8], sink: &mut Sink, scan_cap: u64) -> std::result::Result<(), DecodeError> {
     // lzma-rs builds each xz block whole in memory before writing any of it,
     // and xz writes one block per file unless multi-threaded, so a cap on its
     // output alone would come too late. The sizes in the LZMA2 chunk headers
     // bound the output, so sum them before decoding anything.
-    xz_scan(data, cap)?;
+    // That whole block, grown by doubling, costs up to twice its size, and
+    // only at the end is it known to be more than the ELF's extent: so xz
+    // gets a quarter of the cap (512 MiB by default, above any real module)
+    // to keep a crafted stream under 1 GiB.
+    let limit = scan_cap / 4;
+    match xz_scan(data, limit) {
+        Err(DecodeError::TooBig) => return Err(DecodeError::XzTooBig(limit)),
+        r => r?,
+    }
 
-    let mut out = CappedVec {
-        buf: Vec::new(),
-        cap,
-        exceeded: false,
-    };
     let mut input = data;
     // lzma-rs computes `(backward_size + 1) << 2` unchecked, which overflows
     // (a panic in debug builds) on crafted input; xz_scan rejects that case
     // for well-formed chunk sequences, and this catches what it cannot see.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        lzma_rs::xz_decompress(&mut input, &mut out)
+        lzma_rs::xz_decompress(&mut input, &mut *sink)
     }));
     match result {
-        Ok(Ok(())) => Ok(out.buf),
-        _ if out.exceeded => Err(DecodeError::TooBig),
+        Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(DecodeError::Corrupt(e.to_string())),
         Err(_) => Err(DecodeError::Corrupt("decoder failed".to_string())),
-    }
-}
-
-struct CappedVec {
-    buf: Vec<u8>,
-    cap: u64,
-    exceeded: bool,
-}
-
-impl Write for CappedVec {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if (self.buf.len() as u64).saturating_add(data.len() as u64) > self.cap {
-            self.exceeded = true;
-            return Err(io::Error::other("output size limit exceeded"));
-        }
-        self.buf.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 
@@ -580,6 +903,16 @@ mod tests {
         r.expect_err("expected an error").to_string()
     }
 
+    fn decompress_all(
+        format: Format,
+        data: &[u8],
+        cap: u64,
+    ) -> std::result::Result<Vec<u8>, DecodeError> {
+        let mut sink = Sink::new(cap, false);
+        // xz gets a quarter of the scan cap: give it the same `cap` as the rest.
+        decompress(format, data, &mut sink, cap.saturating_mul(4)).map(|()| sink.buf)
+    }
+
     #[test]
     fn every_compression_loads_to_the_same_bytes() {
         let tmp = tempfile::tempdir().unwrap();
@@ -665,8 +998,14 @@ mod tests {
     #[test]
     fn xz_made_by_the_xz_tool() {
         let tmp = tempfile::tempdir().unwrap();
-        let f = write(tmp.path(), "crc.ko.xz", &real_xz());
-        assert!(*load(&f).unwrap() == *kbuild_like_text());
+        // Text, so read as text: an ELF reader would stop at the first bytes.
+        let f = write(tmp.path(), "crc.xz", &real_xz());
+        assert!(*load_text(&f).unwrap() == *kbuild_like_text());
+        let msg = err_text(load(&f));
+        assert!(
+            msg.ends_with("xz data does not decompress to an ELF file"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -699,7 +1038,7 @@ mod tests {
         for stream in &streams {
             let format = Format::detect(stream).unwrap();
             for cut in (0..stream.len()).step_by(97) {
-                let _ = decompress(format, &stream[..cut], MAX_DECOMPRESSED);
+                let _ = decompress_all(format, &stream[..cut], DEFAULT_MAX_INPUT);
             }
             for _ in 0..300 {
                 let mut bytes = stream.clone();
@@ -710,7 +1049,7 @@ mod tests {
                     let at = (x % bytes.len() as u64) as usize;
                     bytes[at] ^= (x >> 32) as u8 | 1;
                 }
-                let _ = decompress(format, &bytes, MAX_DECOMPRESSED);
+                let _ = decompress_all(format, &bytes, DEFAULT_MAX_INPUT);
             }
         }
     }
@@ -721,10 +1060,13 @@ mod tests {
         for bytes in [xz(&zeros), zstd(&zeros), gzip(&zeros)] {
             let format = Format::detect(&bytes).unwrap();
             assert!(matches!(
-                decompress(format, &bytes, 1000),
-                Err(DecodeError::TooBig)
+                decompress_all(format, &bytes, 1000),
+                Err(DecodeError::TooBig | DecodeError::XzTooBig(1000))
             ));
-            assert_eq!(decompress(format, &bytes, 1 << 20).unwrap().len(), 1 << 20);
+            assert_eq!(
+                decompress_all(format, &bytes, 1 << 20).unwrap().len(),
+                1 << 20
+            );
         }
     }
 

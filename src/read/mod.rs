@@ -6,6 +6,7 @@ pub mod elfcheck;
 pub mod exports;
 pub mod file;
 pub mod kernel;
+pub mod limits;
 pub mod modinfo;
 pub mod source;
 pub mod symvers;

@@ -224,7 +224,7 @@ impl Source {
         match content {
             Content::Elf => Ok(Source::Vmlinux { path, debug_dirs }),
             Content::Dump => {
-                let modules_only = !dump::has_vmlinux_exports(&file::load(&path)?);
+                let modules_only = !dump::has_vmlinux_exports(&file::load_text(&path)?);
                 Ok(Source::Dump { path, modules_only })
             }
             _ if needs == Needs::Types => usage(

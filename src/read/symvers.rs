@@ -25,7 +25,7 @@ use std::path::Path;
 /// Reads a `Module.symvers` file (plain or compressed) into exports sorted by
 /// name, one per name (the first line wins, as modpost keeps the first).
 pub fn read(path: &Path) -> Result<Vec<Symbol>> {
-    let data = file::load(path)?;
+    let data = crate::read::limits::read_text(path, crate::read::limits::MAX_LINE)?;
     let text = std::str::from_utf8(&data).map_err(|e| {
         Error::input(
             path,
@@ -46,6 +46,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Symbol>> {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
             continue;
+        }
+        if out.len() >= crate::read::limits::MAX_ENTRIES {
+            return Err(crate::read::limits::too_many_entries(path, i + 1));
         }
         out.push(parse_line(line).map_err(|msg| Error::syntax(path, i + 1, msg))?);
     }
@@ -92,6 +95,8 @@ fn parse_line(line: &str) -> std::result::Result<Symbol, String> {
         }
     };
     let crc = parse_crc(crc)?;
+    crate::read::limits::check_name(name)?;
+    crate::read::limits::check_name(module)?;
     if name.is_empty() || name.chars().any(char::is_whitespace) {
         return Err(format!("invalid symbol name '{name}'"));
     }

@@ -32,7 +32,9 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+#[cfg(test)]
+use crate::error::Error;
+use crate::error::Result;
 use keys::SectionKind;
 use read::read_sections;
 use spec::{DeclSection, TypeSection};
@@ -57,7 +59,7 @@ impl Suppressions {
     pub fn load(paths: &[PathBuf]) -> Result<Self> {
         let mut all = Suppressions::default();
         for path in paths {
-            let bytes = std::fs::read(path).map_err(|e| Error::input(path, e))?;
+            let bytes = crate::read::limits::read_text(path, crate::read::limits::MAX_LINE)?;
             // A stray Latin-1 byte in a comment should not make the whole
             // file unreadable; it cannot change what a section selects.
             let text = String::from_utf8_lossy(&bytes);

@@ -61,6 +61,17 @@ pub(super) fn read_sections(text: &str, path: &Path) -> Result<Vec<RawSection>> 
         let mut logical = lines.get(i).copied().unwrap_or("").to_string();
         i += 1;
         while continues(&logical) {
+            // Continuation lines join into one; the join is bounded too.
+            if logical.len() > crate::read::limits::MAX_LINE {
+                return Err(Error::syntax(
+                    path,
+                    lineno,
+                    format!(
+                        "continued line is longer than the limit of {} bytes",
+                        crate::read::limits::MAX_LINE
+                    ),
+                ));
+            }
             logical.pop();
             match lines.get(i) {
                 Some(next) => {
@@ -122,6 +133,13 @@ pub(super) fn read_sections(text: &str, path: &Path) -> Result<Vec<RawSection>> 
                     ));
                 }
             };
+            if sections.len() >= crate::read::limits::MAX_SECTIONS {
+                return Err(Error::syntax(
+                    path,
+                    lineno,
+                    format!("more than {} sections", crate::read::limits::MAX_SECTIONS),
+                ));
+            }
             sections.push(RawSection {
                 kind,
                 line: lineno,

@@ -65,6 +65,43 @@ pub fn has_dwarf(file: &object::File<'_>) -> bool {
         .is_some_and(|d| !d.is_empty())
 }
 
+/// Neither zlib nor zstd can expand data more than about 1032 times (a
+/// deflate block of maximal matches); a header claiming more is lying.
+const MAX_EXPANSION: u64 = 1032;
+
+/// A compressed section (SHF_COMPRESSED, or GNU `.zdebug`) says how large it
+/// will be, and the decoder allocates that much up front: check the claim
+/// before believing it, against the input cap and against what its
+/// compressed size can possibly hold.
+fn check_compressed_size(s: &object::Section<'_, '_>) -> std::result::Result<(), String> {
+    let Ok(range) = s.compressed_file_range() else {
+        return Ok(()); // the read that follows reports it
+    };
+    if range.format == object::CompressionFormat::None {
+        return Ok(());
+    }
+    let cap = crate::read::file::max_input_size();
+    let claim = range.uncompressed_size;
+    if claim > cap {
+        return Err(format!(
+            "claims to decompress to {claim} bytes, more than {} (raise with --max-input-size)",
+            crate::read::file::human_size(cap)
+        ));
+    }
+    // A little slack for the stream's own header and a tiny input.
+    let possible = range
+        .compressed_size
+        .saturating_mul(MAX_EXPANSION)
+        .saturating_add(1 << 16);
+    if claim > possible {
+        return Err(format!(
+            "claims to decompress to {claim} bytes from {} compressed bytes, more than zlib or zstd can expand",
+            range.compressed_size
+        ));
+    }
+    Ok(())
+}
+
 fn load_section<'d>(
     file: &object::File<'d>,
     id: gimli::SectionId,
@@ -77,6 +114,7 @@ fn load_section<'d>(
             relocs: None,
         });
     };
+    check_compressed_size(&s).map_err(|m| format!("section {}: {m}", id.name()))?;
     let data = s
         .uncompressed_data()
         .map_err(|e| format!("cannot read section {}: {e}", id.name()))?;
