@@ -66,6 +66,7 @@ impl fmt::Debug for FileData {
 /// An empty file gives empty data: whether that is an error depends on what
 /// the caller expected the file to hold.
 pub fn load(path: &Path) -> Result<FileData> {
+    check_kind(path, true)?;
     let file =
         File::open(path).map_err(|e| Error::input(path, format!("cannot open: {}", io_msg(&e))))?;
     let meta = file
@@ -129,6 +130,7 @@ pub fn find_modules(dir: &Path) -> Result<Vec<PathBuf>> {
     }
 
     let mut found = Vec::new();
+    let mut skipped: Option<(PathBuf, &str)> = None;
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
         // A directory we cannot list may hold modules; leaving them out
@@ -139,14 +141,30 @@ pub fn find_modules(dir: &Path) -> Result<Vec<PathBuf>> {
             let entry = entry.map_err(unreadable)?;
             let path = entry.path();
             let kind = entry.file_type().map_err(unreadable)?;
+            let module_name = is_module_file_name(&entry.file_name().to_string_lossy());
             if kind.is_dir() {
+                if module_name && skipped.is_none() {
+                    skipped = Some((path.clone(), "is a directory"));
+                }
                 pending.push(path);
-            } else if is_module_file_name(&entry.file_name().to_string_lossy())
-                && (kind.is_file() || (kind.is_symlink() && path.is_file()))
-            {
+            } else if module_name && (kind.is_file() || (kind.is_symlink() && path.is_file())) {
                 found.push(path);
+            } else if module_name && skipped.is_none() {
+                let what = match fs::metadata(&path) {
+                    Err(_) => "is a dangling symbolic link",
+                    Ok(m) => odd_kind(&m).unwrap_or("is not a regular file"),
+                };
+                skipped = Some((path, what));
             }
         }
+    }
+    // A tree with no module would compare as "every module removed", or
+    // check nothing and pass: name what was there instead.
+    if found.is_empty() {
+        return Err(match skipped {
+            Some((p, what)) => Error::input(p, format!("{what}, not a module, and the only *.ko below {}", dir.display())),
+            None => Error::input(dir, "no modules (*.ko) below this directory"),
+        });
     }
     found.sort();
     Ok(found)
@@ -171,6 +189,42 @@ pub fn module_files(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(paths)
+}
+
+/// What a path is when it is none of the things an input may be, as said
+/// in an error ("is a character device"); `None` for a regular file, a
+/// directory (each caller has its own word for that) or a missing path.
+pub fn odd_kind(m: &fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    Some(if t.is_char_device() {
+        "is a character device"
+    } else if t.is_block_device() {
+        "is a block device"
+    } else if t.is_fifo() {
+        "is a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "is a socket"
+    } else {
+        return None;
+    })
+}
+
+/// Refuse a device or socket given as an input file before opening it:
+/// `/dev/zero` would be read up to the size cap and then called "not an
+/// ELF file", `/dev/null` read as empty. A FIFO is refused too unless the
+/// caller reads the file once (`<(zcat x.ko.gz)` is a pipe), since opening
+/// one with no writer blocks for ever.
+pub fn check_kind(path: &Path, fifo_ok: bool) -> Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(m) = fs::metadata(path) else {
+        return Ok(()); // the open names the problem
+    };
+    match odd_kind(&m) {
+        Some(_) if fifo_ok && m.file_type().is_fifo() => Ok(()),
+        Some(what) => Err(Error::input(path, format!("{what}, not a file"))),
+        None => Ok(()),
+    }
 }
 
 /// Kernel module name of a module file: the basename without `.ko[.xz|.zst|.gz]`,

@@ -148,6 +148,8 @@ fn metadata(path: &Path) -> Result<std::fs::Metadata> {
 /// A `--vmlinux` path must be a linked ELF image: anything else would only
 /// fail later, deep in the read, or be read as something it is not.
 fn check_vmlinux(v: &Path, flag: &str) -> Result<()> {
+    // Read twice (sniffed, then loaded), so not even a pipe will do.
+    file::check_kind(v, false)?;
     if metadata(v)?.is_dir() {
         return Err(Error::input(
             v,
@@ -191,6 +193,7 @@ impl Source {
                 Source::ModulesOnly { dir, debug_dirs }
             });
         }
+        file::check_kind(path, false)?;
         let content = sniff(path)?;
         let what = match content {
             Content::Elf => "an ELF file (a vmlinux)",

@@ -23,7 +23,7 @@ use crate::read::file;
 use std::path::Path;
 
 /// Reads a `Module.symvers` file (plain or compressed) into exports sorted by
-/// name, one per name (the first line wins, as modpost keeps the first).
+/// name; a name listed twice is an error.
 pub fn read(path: &Path) -> Result<Vec<Symbol>> {
     let data = file::load(path)?;
     let text = std::str::from_utf8(&data).map_err(|e| {
@@ -42,12 +42,27 @@ pub fn read(path: &Path) -> Result<Vec<Symbol>> {
 /// errors.
 pub fn parse(text: &str, path: &Path) -> Result<Vec<Symbol>> {
     let mut out = Vec::new();
+    // Line of each name: modpost never writes a name twice, so a second
+    // line is a merged or hand-edited file, and which one counts is a guess.
+    let mut first_line = rustc_hash::FxHashMap::default();
     for (i, line) in text.lines().enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
             continue;
         }
-        out.push(parse_line(line).map_err(|msg| Error::syntax(path, i + 1, msg))?);
+        let sym = parse_line(line).map_err(|msg| Error::syntax(path, i + 1, msg))?;
+        if let Some(first) = first_line.insert(sym.name.clone(), i + 1) {
+            return Err(Error::syntax(
+                path,
+                i + 1,
+                format!("symbol '{}' listed twice (first at line {first})", sym.name),
+            ));
+        }
+        out.push(sym);
+    }
+    if out.is_empty() {
+        // Compared, an empty file would show every export as removed.
+        return Err(Error::input(path, "holds no symbol"));
     }
     // Without CONFIG_MODVERSIONS modpost still writes the CRC column, all
     // zeros. A tree read from ELF has no CRCs at all then, and the two forms
@@ -145,9 +160,10 @@ fn parse_crc(s: &str) -> std::result::Result<u32, String> {
             "invalid CRC '{s}' (expected 0x followed by hex digits)"
         ));
     }
-    u64::from_str_radix(digits, 16)
-        .map(|v| v as u32)
-        .map_err(|e| format!("invalid CRC '{s}': {e}"))
+    let v = u64::from_str_radix(digits, 16).map_err(|e| format!("invalid CRC '{s}': {e}"))?;
+    // The old 64-bit spelling is zero-padded; significant high bits are no
+    // CRC modpost wrote, and cutting them would hide a corrupt file.
+    u32::try_from(v).map_err(|_| format!("invalid CRC '{s}': wider than 32 bits"))
 }
 
 /// The module name kbuild gives a module column: `vmlinux`, a tree path
