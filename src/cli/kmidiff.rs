@@ -214,7 +214,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let (ga, rep_a) = ra?;
     let (gb, rep_b) = rb?;
     if let Some(wl) = &opts.whitelist
-        && !ga.symbols.iter().chain(&gb.symbols).any(|s| wl.contains(&s.name))
+        && !ga
+            .symbols
+            .iter()
+            .chain(&gb.symbols)
+            .any(|s| wl.contains(&s.name))
     {
         // Most likely the list of another kernel or architecture: the
         // comparison then covers nothing and would pass silently.

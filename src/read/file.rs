@@ -162,7 +162,13 @@ pub fn find_modules(dir: &Path) -> Result<Vec<PathBuf>> {
     // check nothing and pass: name what was there instead.
     if found.is_empty() {
         return Err(match skipped {
-            Some((p, what)) => Error::input(p, format!("{what}, not a module, and the only *.ko below {}", dir.display())),
+            Some((p, what)) => Error::input(
+                p,
+                format!(
+                    "{what}, not a module, and the only *.ko below {}",
+                    dir.display()
+                ),
+            ),
             None => Error::input(dir, "no modules (*.ko) below this directory"),
         });
     }
