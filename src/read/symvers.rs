@@ -245,10 +245,18 @@ mod tests {
     }
 
     #[test]
-    fn first_duplicate_wins_and_blank_lines_and_crlf() {
-        let s = p("\n0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\r\n\n0x2\ta\tm\tEXPORT_SYMBOL\t\n").unwrap();
-        assert_eq!(s.len(), 1);
+    fn duplicates_are_errors_blank_lines_and_crlf_are_not() {
+        let e = p("\n0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\r\n\n0x2\ta\tm\tEXPORT_SYMBOL\t\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "Module.symvers:4: symbol 'a' listed twice (first at line 2)"
+        );
+        let s = p("\n0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\r\n\n").unwrap();
         assert_eq!(s[0].crc, Some(1));
+        let e = p("\n\r\n").unwrap_err().to_string();
+        assert_eq!(e, "Module.symvers: holds no symbol");
     }
 
     #[test]

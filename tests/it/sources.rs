@@ -164,11 +164,20 @@ fn a_lone_elf_file_is_a_vmlinux() {
     let e = s(&empty);
     let lone = run("kmidiff", &["v1/vmlinux", "v2/vmlinux"]);
     assert_eq!((lone.code, lone.stderr.as_str()), (4, ""));
+    // A modules directory without modules is no way to say "vmlinux
+    // alone": it is far more often a mistyped or unpacked-wrong tree.
     let split = run(
         "kmidiff",
         &["--vmlinux1", "v1/vmlinux", "--vmlinux2", "v2/vmlinux", e, e],
     );
-    assert_eq!(lone.stdout, split.stdout);
+    assert_eq!(split.code, 1, "{}", split.stderr);
+    assert!(
+        split
+            .stderr
+            .contains("no modules (*.ko) below this directory"),
+        "{}",
+        split.stderr
+    );
     assert!(lone.stdout.contains("match_token"), "{}", lone.stdout);
     assert!(!lone.stdout.contains("kmi_a"), "{}", lone.stdout);
 
