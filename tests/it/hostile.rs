@@ -262,6 +262,21 @@ fn symbol_list_matching_nothing_warns() {
     );
 }
 
+#[test]
+fn dump_of_a_list_matching_nothing_is_an_error() {
+    let d = tmp();
+    let l = d.path().join("abi.list");
+    std::fs::write(&l, "[abi_symbol_list]\n  no_such_symbol\n").unwrap();
+    let out = d.path().join("out.kmi");
+    let r = run("kmi", &["dump", "-w", s(&l), "v1", "-o", s(&out)]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.trim_end(),
+        "kmi: v1: exports none of the 1 listed symbols: nothing to dump"
+    );
+    assert!(!out.exists());
+}
+
 fn symvers_line(crc: &str, name: &str) -> String {
     format!("{crc}\t{name}\tvmlinux\tEXPORT_SYMBOL\t\n")
 }
