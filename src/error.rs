@@ -8,17 +8,17 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read or parsed.
-    #[error("{}: {msg}", path.display())]
+    #[error("{}: {}", shown(&path.display()), shown(msg))]
     Input { path: PathBuf, msg: String },
     /// A text input (whitelist, suppression file, symvers) is malformed at a line.
-    #[error("{}:{line}: {msg}", path.display())]
+    #[error("{}:{line}: {}", shown(&path.display()), shown(msg))]
     Syntax {
         path: PathBuf,
         line: usize,
         msg: String,
     },
     /// The command line itself is wrong (exit status 2).
-    #[error("{0}")]
+    #[error("{}", shown(.0))]
     Usage(String),
     /// Whoever read our output went away (`kmidiff ... | head`): not worth
     /// a message; the exit status is the shell's for SIGPIPE.
@@ -59,6 +59,25 @@ impl Error {
             _ => 1,
         }
     }
+}
+
+/// `s` with every control character escaped (`\u{1b}`, `\0`...): file names
+/// and names quoted from an input are hostile bytes like any other, and an
+/// ESC or NUL echoed raw could rewrite the terminal or hide the message.
+pub fn shown(s: &dyn Display) -> String {
+    let s = s.to_string();
+    if !s.chars().any(char::is_control) {
+        return s;
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

@@ -218,6 +218,20 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let (ra, rb) = rayon::join(|| a_in.read(&opts), || b_in.read(&opts));
     let (ga, rep_a) = ra?;
     let (gb, rep_b) = rb?;
+    if let Some(wl) = &opts.whitelist
+        && !ga
+            .symbols
+            .iter()
+            .chain(&gb.symbols)
+            .any(|s| wl.contains(&s.name))
+    {
+        // Most likely the list of another kernel or architecture: the
+        // comparison then covers nothing and would pass silently.
+        eprintln!(
+            "kmidiff: warning: none of the {} listed symbols is exported by either side",
+            wl.len()
+        );
+    }
     if let (Some(a), Some(b)) = (&rep_a, &rep_b) {
         warn_mixed_debug_info(a, b);
     }

@@ -140,12 +140,68 @@ pub fn main_with<A: clap::Parser>(
 /// Write `path` through `write`, beside it first and renamed into place, so a
 /// failed run never leaves a truncated file where a good one was (and the
 /// output may be the very file that was just read).
+///
+/// Only a regular file (or a new name) is replaced that way. A symbolic link
+/// is followed, so the link stays and its target gets the output. A FIFO or
+/// a character device (`/dev/null`, `/dev/stdout`, a terminal) is written to
+/// directly: replacing it with a regular file would destroy it, and as root
+/// that means a device node. Anything else (a directory, a block device, a
+/// socket, a dangling link) is refused.
 pub fn replace_file(
     path: &std::path::Path,
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> crate::Result<()> {
     use crate::Error;
+    use std::os::unix::fs::FileTypeExt;
     let err = |e: std::io::Error| Error::input(path, format!("cannot write: {e}"));
+    let target;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            target = std::fs::canonicalize(path).map_err(|_| {
+                Error::input(
+                    path,
+                    "is a symbolic link to a file that does not exist: not writing through it",
+                )
+            })?;
+            target.as_path()
+        }
+        _ => path,
+    };
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::input(path, format!("cannot access: {e}"))),
+        Ok(m) => {
+            let t = m.file_type();
+            if t.is_fifo() || t.is_char_device() {
+                // No truncate: neither has a length, and O_TRUNC on a
+                // terminal or FIFO is at best ignored.
+                let res = (|| {
+                    let f = std::fs::OpenOptions::new().write(true).open(path)?;
+                    let mut w = std::io::BufWriter::new(f);
+                    write(&mut w)?;
+                    w.into_inner().map_err(|e| e.into_error()).map(drop)
+                })();
+                return res.map_err(err);
+            }
+            let what = if t.is_dir() {
+                "is a directory"
+            } else if t.is_block_device() {
+                "is a block device"
+            } else if t.is_socket() {
+                "is a socket"
+            } else if t.is_file() {
+                ""
+            } else {
+                "is not a regular file"
+            };
+            if !what.is_empty() {
+                return Err(Error::input(
+                    path,
+                    format!("{what}, not a file: not writing the output there"),
+                ));
+            }
+        }
+    }
     let name = path
         .file_name()
         .ok_or_else(|| Error::input(path, "not a file name"))?;
@@ -155,15 +211,64 @@ pub fn replace_file(
         std::process::id()
     ));
     let res = (|| {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let file = temp::create(&tmp)?;
+        let mut w = std::io::BufWriter::new(file);
         write(&mut w)?;
         w.into_inner().map_err(|e| e.into_error())?.sync_all()
     })();
-    match res.and_then(|()| std::fs::rename(&tmp, path)) {
+    let res = res.and_then(|()| std::fs::rename(&tmp, path));
+    temp::forget(&tmp);
+    match res {
         Ok(()) => Ok(()),
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
             Err(err(e))
         }
+    }
+}
+
+/// Temporary files that must not outlive the process, even when it is
+/// stopped by SIGINT or SIGTERM (Ctrl-C, a CI timeout): a hidden
+/// `.NAME.tmpPID` left beside the output would pile up, unseen, run after run.
+mod temp {
+    use std::path::{Path, PathBuf};
+    use std::sync::{Mutex, Once};
+
+    static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+    /// Create `path`, registered for removal on a signal. The handler is
+    /// only installed by the first output file, so a run that writes none
+    /// keeps the default behaviour of the signals.
+    pub fn create(path: &Path) -> std::io::Result<std::fs::File> {
+        static HANDLER: Once = Once::new();
+        HANDLER.call_once(|| {
+            use signal_hook::consts::{SIGINT, SIGTERM};
+            // Without the handler a signal still stops the run; only the
+            // cleanup is lost, so failing to install it is not fatal.
+            if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+                std::thread::spawn(move || {
+                    if let Some(sig) = signals.forever().next() {
+                        // Held until exit: no file is created after this.
+                        let live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+                        for p in live.iter() {
+                            let _ = std::fs::remove_file(p);
+                        }
+                        std::process::exit(128 + sig);
+                    }
+                });
+            }
+        });
+        // Registered and created under the lock, so the handler either
+        // sees the file or runs before it exists.
+        let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+        let f = std::fs::File::create(path)?;
+        live.push(path.to_path_buf());
+        Ok(f)
+    }
+
+    pub fn forget(path: &Path) {
+        LIVE.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|p| p != path);
     }
 }

@@ -399,6 +399,11 @@ pub fn parse(data: &[u8], path: &Path) -> Result<Graph> {
         };
         r.map_err(|m| Error::syntax(path, n, m))?;
     }
+    // A dump cut after its header (a full disk, a killed writer) would
+    // compare as "every export removed" or as an empty kernel.
+    if p.symbols.is_empty() && p.nodes.is_empty() {
+        return Err(Error::input(path, "holds only the header, no symbol"));
+    }
     p.finish(path)
 }
 

@@ -69,10 +69,17 @@ pub fn parse(text: &str, path: &Path) -> Result<FxHashSet<String>> {
 pub fn load(paths: &[PathBuf]) -> Result<FxHashSet<String>> {
     let mut out = FxHashSet::default();
     for p in paths {
+        crate::read::file::check_kind(p, true)?;
         let text = crate::read::limits::read_text(p, crate::read::limits::MAX_LINE)?;
         let text =
             String::from_utf8(text.to_vec()).map_err(|_| Error::input(p, "not a text file"))?;
-        out.extend(parse(&text, p)?);
+        let list = parse(&text, p)?;
+        // An empty list would keep no symbol: the run would compare
+        // nothing and report no change.
+        if list.is_empty() {
+            return Err(Error::input(p, "holds no symbol names"));
+        }
+        out.extend(list);
     }
     Ok(out)
 }

@@ -144,6 +144,7 @@ enum Kind {
 }
 
 fn load_as(path: &Path, kind: Kind) -> Result<FileData> {
+    check_kind(path, true)?;
     let file =
         File::open(path).map_err(|e| Error::input(path, format!("cannot open: {}", io_msg(&e))))?;
     let meta = file
@@ -199,7 +200,11 @@ fn load_as(path: &Path, kind: Kind) -> Result<FileData> {
     let Some(format) = Format::detect(&raw) else {
         if kind == Kind::Elf && raw.starts_with(ELF_MAGIC) {
             let tail = &raw[raw.len().saturating_sub(MODULE_SIG_MAGIC.len())..];
-            if let Ok(extent) = elf_extent(&raw) {
+            // A header that contradicts itself gives no extent to trust:
+            // the ELF checks name the problem instead of this warning.
+            if header_consistent(&raw)
+                && let Ok(extent) = elf_extent(&raw)
+            {
                 check_trailing(path, extent, raw.len() as u64, tail);
             }
         }
@@ -231,6 +236,24 @@ fn check_trailing(path: &Path, extent: u64, total: u64, tail: &[u8]) {
             path.display()
         ));
     }
+}
+
+/// Whether the ELF header's own size matches its class and it has a
+/// section header table: without both, its extent means nothing.
+fn header_consistent(d: &[u8]) -> bool {
+    let (wide, little) = (d.get(4) == Some(&2), d.get(5) != Some(&2));
+    let (ehsize_at, shoff_at, hdr) = if wide { (52, 40, 64) } else { (40, 32, 52) };
+    let num = |at: usize, len: usize| -> Option<u64> {
+        let b = d.get(at..at + len)?;
+        let f = |acc: u64, &x: &u8| acc << 8 | u64::from(x);
+        Some(if little {
+            b.iter().rev().fold(0, f)
+        } else {
+            b.iter().fold(0, f)
+        })
+    };
+    num(ehsize_at, 2) == Some(hdr)
+        && num(shoff_at, if wide { 8 } else { 4 }).is_some_and(|o| o != 0)
 }
 
 /// How far the ELF in `d` reaches: its header, program and section header
@@ -347,6 +370,7 @@ pub fn find_modules(dir: &Path) -> Result<Vec<PathBuf>> {
     }
 
     let mut found = Vec::new();
+    let mut skipped: Option<(PathBuf, &str)> = None;
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
         // A directory we cannot list may hold modules; leaving them out
@@ -357,14 +381,36 @@ pub fn find_modules(dir: &Path) -> Result<Vec<PathBuf>> {
             let entry = entry.map_err(unreadable)?;
             let path = entry.path();
             let kind = entry.file_type().map_err(unreadable)?;
+            let module_name = is_module_file_name(&entry.file_name().to_string_lossy());
             if kind.is_dir() {
+                if module_name && skipped.is_none() {
+                    skipped = Some((path.clone(), "is a directory"));
+                }
                 pending.push(path);
-            } else if is_module_file_name(&entry.file_name().to_string_lossy())
-                && (kind.is_file() || (kind.is_symlink() && path.is_file()))
-            {
+            } else if module_name && (kind.is_file() || (kind.is_symlink() && path.is_file())) {
                 found.push(path);
+            } else if module_name && skipped.is_none() {
+                let what = match fs::metadata(&path) {
+                    Err(_) => "is a dangling symbolic link",
+                    Ok(m) => odd_kind(&m).unwrap_or("is not a regular file"),
+                };
+                skipped = Some((path, what));
             }
         }
+    }
+    // A tree with no module would compare as "every module removed", or
+    // check nothing and pass: name what was there instead.
+    if found.is_empty() {
+        return Err(match skipped {
+            Some((p, what)) => Error::input(
+                p,
+                format!(
+                    "{what}, not a module, and the only *.ko below {}",
+                    dir.display()
+                ),
+            ),
+            None => Error::input(dir, "no modules (*.ko) below this directory"),
+        });
     }
     found.sort();
     Ok(found)
@@ -389,6 +435,42 @@ pub fn module_files(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(paths)
+}
+
+/// What a path is when it is none of the things an input may be, as said
+/// in an error ("is a character device"); `None` for a regular file, a
+/// directory (each caller has its own word for that) or a missing path.
+pub fn odd_kind(m: &fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    Some(if t.is_char_device() {
+        "is a character device"
+    } else if t.is_block_device() {
+        "is a block device"
+    } else if t.is_fifo() {
+        "is a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "is a socket"
+    } else {
+        return None;
+    })
+}
+
+/// Refuse a device or socket given as an input file before opening it:
+/// `/dev/zero` would be read up to the size cap and then called "not an
+/// ELF file", `/dev/null` read as empty. A FIFO is refused too unless the
+/// caller reads the file once (`<(zcat x.ko.gz)` is a pipe), since opening
+/// one with no writer blocks for ever.
+pub fn check_kind(path: &Path, fifo_ok: bool) -> Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(m) = fs::metadata(path) else {
+        return Ok(()); // the open names the problem
+    };
+    match odd_kind(&m) {
+        Some(_) if fifo_ok && m.file_type().is_fifo() => Ok(()),
+        Some(what) => Err(Error::input(path, format!("{what}, not a file"))),
+        None => Ok(()),
+    }
 }
 
 /// Kernel module name of a module file: the basename without `.ko[.xz|.zst|.gz]`,

@@ -148,6 +148,8 @@ fn metadata(path: &Path) -> Result<std::fs::Metadata> {
 /// A `--vmlinux` path must be a linked ELF image: anything else would only
 /// fail later, deep in the read, or be read as something it is not.
 fn check_vmlinux(v: &Path, flag: &str) -> Result<()> {
+    // Read twice (sniffed, then loaded), so not even a pipe will do.
+    file::check_kind(v, false)?;
     if metadata(v)?.is_dir() {
         return Err(Error::input(
             v,
@@ -191,6 +193,7 @@ impl Source {
                 Source::ModulesOnly { dir, debug_dirs }
             });
         }
+        file::check_kind(path, false)?;
         let content = sniff(path)?;
         let what = match content {
             Content::Elf => "an ELF file (a vmlinux)",
@@ -398,7 +401,7 @@ pub fn resolve_pair(
         ))
     };
     match (sa.has_vmlinux(), sb.has_vmlinux()) {
-        (true, true) => Ok((sa, sb, None)),
+        (true, true) => Ok(vmlinux_alone(sa, sb)),
         (false, true) => missing(a, &sa, b),
         (true, false) => missing(b, &sb, a),
         (false, false) => {
@@ -410,6 +413,39 @@ pub fn resolve_pair(
             Ok((sa, sb, Some(warning)))
         }
     }
+}
+
+/// Empty modules directories beside both vmlinux files are libabigail's way
+/// to compare the vmlinux alone (`kmidiff --vmlinux1 V1 --vmlinux2 V2 EMPTY
+/// EMPTY`): read them as lone vmlinux files, with a warning in case a path
+/// was mistyped. One empty side stays an error (every module export would
+/// look removed).
+fn vmlinux_alone(a: Source, b: Source) -> (Source, Source, Option<String>) {
+    let empty = |s: &Source| match s {
+        Source::Split { modules, .. } => std::fs::read_dir(modules)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false),
+        _ => false,
+    };
+    if !(empty(&a) && empty(&b)) {
+        return (a, b, None);
+    }
+    let alone = |s: Source| match s {
+        Source::Split {
+            vmlinux,
+            debug_dirs,
+            ..
+        } => Source::Vmlinux {
+            path: vmlinux,
+            debug_dirs,
+        },
+        other => other,
+    };
+    (
+        alone(a),
+        alone(b),
+        Some("both modules directories are empty: comparing the vmlinux files alone".into()),
+    )
 }
 
 #[cfg(test)]

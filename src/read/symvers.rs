@@ -23,7 +23,7 @@ use crate::read::file;
 use std::path::Path;
 
 /// Reads a `Module.symvers` file (plain or compressed) into exports sorted by
-/// name, one per name (the first line wins, as modpost keeps the first).
+/// name; a name listed twice is an error.
 pub fn read(path: &Path) -> Result<Vec<Symbol>> {
     let data = crate::read::limits::read_text(path, crate::read::limits::MAX_LINE)?;
     let text = std::str::from_utf8(&data).map_err(|e| {
@@ -42,6 +42,9 @@ pub fn read(path: &Path) -> Result<Vec<Symbol>> {
 /// errors.
 pub fn parse(text: &str, path: &Path) -> Result<Vec<Symbol>> {
     let mut out = Vec::new();
+    // Line of each name: modpost never writes a name twice, so a second
+    // line is a merged or hand-edited file, and which one counts is a guess.
+    let mut first_line = rustc_hash::FxHashMap::default();
     for (i, line) in text.lines().enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
@@ -50,7 +53,19 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Symbol>> {
         if out.len() >= crate::read::limits::MAX_ENTRIES {
             return Err(crate::read::limits::too_many_entries(path, i + 1));
         }
-        out.push(parse_line(line).map_err(|msg| Error::syntax(path, i + 1, msg))?);
+        let sym = parse_line(line).map_err(|msg| Error::syntax(path, i + 1, msg))?;
+        if let Some(first) = first_line.insert(sym.name.clone(), i + 1) {
+            return Err(Error::syntax(
+                path,
+                i + 1,
+                format!("symbol '{}' listed twice (first at line {first})", sym.name),
+            ));
+        }
+        out.push(sym);
+    }
+    if out.is_empty() {
+        // Compared, an empty file would show every export as removed.
+        return Err(Error::input(path, "holds no symbol"));
     }
     // Without CONFIG_MODVERSIONS modpost still writes the CRC column, all
     // zeros. A tree read from ELF has no CRCs at all then, and the two forms
@@ -150,9 +165,10 @@ fn parse_crc(s: &str) -> std::result::Result<u32, String> {
             "invalid CRC '{s}' (expected 0x followed by hex digits)"
         ));
     }
-    u64::from_str_radix(digits, 16)
-        .map(|v| v as u32)
-        .map_err(|e| format!("invalid CRC '{s}': {e}"))
+    let v = u64::from_str_radix(digits, 16).map_err(|e| format!("invalid CRC '{s}': {e}"))?;
+    // The old 64-bit spelling is zero-padded; significant high bits are no
+    // CRC modpost wrote, and cutting them would hide a corrupt file.
+    u32::try_from(v).map_err(|_| format!("invalid CRC '{s}': wider than 32 bits"))
 }
 
 /// The module name kbuild gives a module column: `vmlinux`, a tree path
@@ -234,10 +250,18 @@ mod tests {
     }
 
     #[test]
-    fn first_duplicate_wins_and_blank_lines_and_crlf() {
-        let s = p("\n0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\r\n\n0x2\ta\tm\tEXPORT_SYMBOL\t\n").unwrap();
-        assert_eq!(s.len(), 1);
+    fn duplicates_are_errors_blank_lines_and_crlf_are_not() {
+        let e = p("\n0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\r\n\n0x2\ta\tm\tEXPORT_SYMBOL\t\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "Module.symvers:4: symbol 'a' listed twice (first at line 2)"
+        );
+        let s = p("\n0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\r\n\n").unwrap();
         assert_eq!(s[0].crc, Some(1));
+        let e = p("\n\r\n").unwrap_err().to_string();
+        assert_eq!(e, "Module.symvers: holds no symbol");
     }
 
     #[test]

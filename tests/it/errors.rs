@@ -36,6 +36,8 @@ fn truncated_and_non_elf_modules() {
     let good = dir.path().join("good");
     std::fs::create_dir_all(&good).unwrap();
     let bytes = std::fs::read(kernels().join("v1/modules/extra/kmi_a.ko")).unwrap();
+    // An empty modules directory is an error of its own (hostile.rs).
+    std::fs::write(good.join("kmi_a.ko"), &bytes).unwrap();
     for (name, data) in [
         ("truncated.ko", bytes[..bytes.len() / 3].to_vec()),
         ("text.ko", b"this is not an ELF file\n".to_vec()),

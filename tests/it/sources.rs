@@ -164,11 +164,30 @@ fn a_lone_elf_file_is_a_vmlinux() {
     let e = s(&empty);
     let lone = run("kmidiff", &["v1/vmlinux", "v2/vmlinux"]);
     assert_eq!((lone.code, lone.stderr.as_str()), (4, ""));
+    // Empty modules directories beside the vmlinux files are libabigail's
+    // way to compare the vmlinux alone: the same report, with a warning in
+    // case a path was mistyped.
     let split = run(
         "kmidiff",
         &["--vmlinux1", "v1/vmlinux", "--vmlinux2", "v2/vmlinux", e, e],
     );
-    assert_eq!(lone.stdout, split.stdout);
+    assert_eq!(split.code, 4, "{}", split.stderr);
+    assert_eq!(split.stdout, lone.stdout);
+    assert!(
+        split
+            .stderr
+            .contains("both modules directories are empty: comparing the vmlinux files alone"),
+        "{}",
+        split.stderr
+    );
+    // Without a vmlinux, an empty directory is an error.
+    let r = run("kmidiff", &[e, e]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no modules (*.ko) below this directory"),
+        "{}",
+        r.stderr
+    );
     assert!(lone.stdout.contains("match_token"), "{}", lone.stdout);
     assert!(!lone.stdout.contains("kmi_a"), "{}", lone.stdout);
 

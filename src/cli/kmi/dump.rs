@@ -95,6 +95,18 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         Some(whitelist::load(&args.whitelist)?)
     };
     let g = read_kernel_arg(args, list.as_ref())?;
+    if let Some(l) = &list
+        && g.symbols.is_empty()
+    {
+        // Such a dump would hold only its header, which no reader accepts.
+        return Err(Error::input(
+            &args.kernel,
+            format!(
+                "exports none of the {} listed symbols: nothing to dump",
+                l.len()
+            ),
+        ));
+    }
     let t1 = Instant::now();
     if args.output.as_os_str() == "-" {
         dump::write(&g, out).map_err(Error::stdout)?;

@@ -305,6 +305,13 @@ pub(super) fn parse_value(s: &str) -> std::result::Result<Value, String> {
     };
     lx.skip_blank();
     if let Some(ch) = lx.peek() {
+        // Mostly a regex quantifier (`^kmi_[a-z]{2,}$`): say how to write it.
+        if ch.c == '{' && !ch.esc && !s.contains('"') {
+            return Err(format!(
+                "unexpected '{{' after the value: braces in a value start a tuple, so a value holding them must be quoted: \"{}\"",
+                s.trim()
+            ));
+        }
         return Err(format!("unexpected '{}' after the value", ch.c));
     }
     Ok(v)
