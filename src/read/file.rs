@@ -293,6 +293,14 @@ fn decompress(format: Format, data: &[u8], cap: u64) -> std::result::Result<Vec<
     }
 }
 
+/// The decoders on bytes already in memory, for the fuzz harnesses: `None`
+/// when no compression magic is present, else what [`load`] would make of
+/// it, with a caller-chosen cap so a fuzzer stays within its memory limit.
+pub fn decompress_bytes(data: &[u8], cap: u64) -> Option<std::result::Result<Vec<u8>, String>> {
+    let format = Format::detect(data)?;
+    Some(decompress(format, data, cap).map_err(|e| e.message(format)))
+}
+
 fn gunzip(data: &[u8], cap: u64) -> std::result::Result<Vec<u8>, DecodeError> {
     // `gzip a b > c` makes several members, which gunzip concatenates.
     let decoder = flate2::read::MultiGzDecoder::new(data);
