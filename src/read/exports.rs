@@ -178,7 +178,8 @@ fn namespaces_from_entries(
                 relocs.insert(off, (r.target(), r.addend()));
             }
             for e in entries {
-                let field = e.2 - section.address() + 8;
+                // Wrapping: a symbol outside its section (corrupt file) then misses the lookup.
+                let field = e.2.wrapping_sub(section.address()).wrapping_add(8);
                 let Some(&(target, addend)) = relocs.get(&field) else {
                     continue;
                 };

@@ -3,6 +3,7 @@
 
 mod common;
 mod errors;
+mod fuzz;
 mod kinds;
 mod kmi_abi_check;
 mod kmi_dump;
