@@ -26,8 +26,11 @@ fn name() -> &'static Path {
 /// 2 GB RSS limit through a legitimately large (but capped) output.
 const FUZZ_DECOMPRESS_CAP: u64 = 64 << 20;
 
+/// A harness: any bytes in, nothing out.
+pub type Harness = fn(&[u8]);
+
 /// Every harness, by the name of its cargo-fuzz target and seed directory.
-pub const HARNESSES: &[(&str, fn(&[u8]))] = &[
+pub const HARNESSES: &[(&str, Harness)] = &[
     ("elf_exports", elf_exports),
     ("dwarf_types", dwarf_types),
     ("symvers", symvers),
