@@ -12,7 +12,7 @@
 //!
 //! The jobs built on the stages: [`abi_check`] (`kmi abi-check`, symbol
 //! level) and [`modcheck`] (`kmi modcheck`); [`cli`] parses arguments and
-//! runs them.
+//! runs them. [`fuzz`] holds one harness per parser of untrusted input.
 
 pub mod abi_check;
 pub mod cli;
@@ -20,6 +20,7 @@ pub mod compare;
 pub mod dump;
 pub mod error;
 pub mod filter;
+pub mod fuzz;
 pub mod graph;
 pub mod modcheck;
 pub mod read;

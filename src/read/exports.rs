@@ -178,7 +178,8 @@ fn namespaces_from_entries(
                 relocs.insert(off, (r.target(), r.addend()));
             }
             for e in entries {
-                let field = e.2 - section.address() + 8;
+                // Wrapping: a symbol outside its section (corrupt file) then misses the lookup.
+                let field = e.2.wrapping_sub(section.address()).wrapping_add(8);
                 let Some(&(target, addend)) = relocs.get(&field) else {
                     continue;
                 };
@@ -198,10 +199,10 @@ fn namespaces_from_entries(
             }
         } else if let Ok(data) = section.data() {
             for e in entries {
-                let field = e.2 - section.address() + 8;
+                let field = e.2.wrapping_sub(section.address()).wrapping_add(8);
                 let Some(b) = usize::try_from(field)
                     .ok()
-                    .and_then(|f| data.get(f..f + 4))
+                    .and_then(|f| data.get(f..f.checked_add(4)?))
                     .and_then(|b| <[u8; 4]>::try_from(b).ok())
                 else {
                     continue;

@@ -742,6 +742,18 @@ fn decompress(
     }
 }
 
+/// The decoders on bytes already in memory, for the fuzz harnesses: `None`
+/// when no compression magic is present, else what [`load`] would make of
+/// it, with a caller-chosen cap so a fuzzer stays within its memory limit.
+pub fn decompress_bytes(data: &[u8], cap: u64) -> Option<std::result::Result<Vec<u8>, String>> {
+    let format = Format::detect(data)?;
+    let mut sink = Sink::new(cap, false);
+    Some(match decompress(format, data, &mut sink, cap) {
+        Ok(()) => Ok(sink.buf),
+        Err(e) => Err(e.message(format, cap)),
+    })
+}
+
 fn gunzip(data: &[u8], sink: &mut Sink) -> std::result::Result<(), DecodeError> {
     // `gzip a b > c` makes several members, which gunzip concatenates.
     let mut decoder = flate2::read::MultiGzDecoder::new(data);

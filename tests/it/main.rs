@@ -6,6 +6,7 @@ mod common;
 mod corrupt;
 mod cycles;
 mod errors;
+mod fuzz;
 mod hostile;
 mod kinds;
 mod kmi_abi_check;

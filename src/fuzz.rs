@@ -1,0 +1,174 @@
+//! Fuzz harnesses: one function per parser of untrusted input, each taking
+//! raw bytes and returning nothing.
+//!
+//! Inputs come from vendors' modules and baselines built elsewhere, so every
+//! parser must turn any byte string into a result or an error. A panic, an
+//! abort (stack overflow, allocation failure) or a hang in one of these
+//! functions is a bug. The same functions back the cargo-fuzz targets in
+//! `fuzz/` and the stable seed-and-mutation test in `tests/it/fuzz.rs`, so CI
+//! exercises every parser without a nightly toolchain.
+//!
+//! Text parsers receive the bytes as lossy UTF-8: the loaders reject or
+//! replace invalid UTF-8 before parsing, and mapping it to U+FFFD keeps the
+//! fuzzer's byte mutations useful instead of stopping at the UTF-8 check.
+
+use std::path::Path;
+
+use crate::graph::{Symbol, SymbolKind};
+use crate::read::{dwarf, exports, file, modinfo, symvers};
+
+/// The name errors are reported under; its value does not matter.
+fn name() -> &'static Path {
+    Path::new("fuzz-input")
+}
+
+/// Small enough that no fuzz input can make a harness exhaust libFuzzer's
+/// 2 GB RSS limit through a legitimately large (but capped) output.
+const FUZZ_DECOMPRESS_CAP: u64 = 64 << 20;
+
+/// A harness: any bytes in, nothing out.
+pub type Harness = fn(&[u8]);
+
+/// Every harness, by the name of its cargo-fuzz target and seed directory.
+pub const HARNESSES: &[(&str, Harness)] = &[
+    ("elf_exports", elf_exports),
+    ("dwarf_types", dwarf_types),
+    ("symvers", symvers),
+    ("modinfo", modinfo),
+    ("whitelist", whitelist),
+    ("suppressions", suppressions),
+    ("allow", allow),
+    ("ignore", ignore),
+    ("dump", dump),
+    ("decompress", decompress),
+];
+
+/// ELF parsing and the export table (`__ksymtab*`, `__kcrctab*`).
+pub fn elf_exports(data: &[u8]) {
+    if let Ok(elf) = file::parse_elf(name(), data) {
+        let _ = exports::read_exports(&elf, "fuzz");
+    }
+}
+
+/// The DWARF reader of a relocatable module, relocations applied, as
+/// `read::kernel` calls it, followed by the dedup keys it computes next.
+pub fn dwarf_types(data: &[u8]) {
+    let Ok(elf) = file::parse_elf(name(), data) else {
+        return;
+    };
+    if !dwarf::has_dwarf(&elf) {
+        return;
+    }
+    let mut syms = exports::read_exports(&elf, "fuzz");
+    // A mutation that breaks the export labels would otherwise leave nothing
+    // to look up and skip the DWARF walk entirely; every defined symbol stands
+    // in for the exports then.
+    if syms.is_empty() {
+        syms = defined_symbols(&elf);
+    }
+    let mut stats = dwarf::DwarfStats::default();
+    if let Ok(graph) = dwarf::read_types(&elf, name(), &mut syms, &mut stats) {
+        let _ = crate::graph::dedup::graph_keys(&graph);
+    }
+}
+
+fn defined_symbols(elf: &object::File<'_>) -> Vec<Symbol> {
+    use object::{Object, ObjectSymbol};
+    let mut names: Vec<String> = elf
+        .symbols()
+        .filter(|s| s.is_definition())
+        .filter_map(|s| s.name().ok().map(str::to_owned))
+        .filter(|n| !n.is_empty())
+        .take(1000)
+        .collect();
+    // read_types wants its exports sorted by name, and names unique.
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| Symbol {
+            name,
+            kind: SymbolKind::Unknown,
+            gpl: false,
+            namespace: String::new(),
+            crc: None,
+            module: "fuzz".into(),
+            size: 0,
+            ty: None,
+            location: None,
+        })
+        .collect()
+}
+
+/// `Module.symvers`.
+pub fn symvers(data: &[u8]) {
+    let _ = symvers::looks_like(data);
+    let _ = symvers::parse(&String::from_utf8_lossy(data), name());
+}
+
+/// `.modinfo` and `__versions` as section bytes (the first byte picks the
+/// layout of `__versions`), and both read out of an ELF file when the input
+/// is one.
+pub fn modinfo(data: &[u8]) {
+    let info = modinfo::ModInfo::parse(data);
+    let _ = info.depends();
+    let _ = info.get("vermagic").map(modinfo::vermagic_release);
+    let _ = modinfo::kernel_release(data);
+    if let Some((&flags, rest)) = data.split_first() {
+        let _ = modinfo::classic_versions(rest, flags & 1 != 0, flags & 2 != 0);
+        let mid = rest.len() / 2;
+        let _ = modinfo::extended_versions(&rest[..mid], &rest[mid..], flags & 2 != 0);
+    }
+    if let Ok(elf) = file::parse_elf(name(), data) {
+        let _ = modinfo::read_modinfo(&elf);
+        let _ = modinfo::read_versions(&elf);
+        let _ = modinfo::read_imports(&elf);
+        let _ = modinfo::vmlinux_vermagic(&elf);
+    }
+}
+
+/// Whitelists and `[abi_symbol_list]` files (`-w`).
+pub fn whitelist(data: &[u8]) {
+    let _ = crate::filter::whitelist::parse(&String::from_utf8_lossy(data), name());
+}
+
+/// libabigail suppression specifications; the parsed sections are also
+/// asked about a symbol, which compiles and runs their regexes.
+pub fn suppressions(data: &[u8]) {
+    use crate::filter::suppr::{ChangeKind, Suppressions};
+    if let Ok(s) = Suppressions::parse(&String::from_utf8_lossy(data), name()) {
+        let _ = s.suppresses_function("kmi_fn", ChangeKind::Removed);
+        let _ = s.suppresses_variable("kmi_var", ChangeKind::Removed);
+    }
+}
+
+/// `--allow` files.
+pub fn allow(data: &[u8]) {
+    let _ = crate::filter::allow::AllowList::parse(&String::from_utf8_lossy(data), name());
+}
+
+/// `kmi abi-check --ignore` files; the rules are also matched against a
+/// symbol, which runs their globs.
+pub fn ignore(data: &[u8]) {
+    use crate::abi_check::ignore::{IgnoreRules, parse};
+    if let Ok(rules) = parse(&String::from_utf8_lossy(data), name()) {
+        let rules = IgnoreRules { rules };
+        let _ = rules.find(
+            "kmi_fn_aaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            &["kmi_a", "vmlinux"],
+            crate::compare::ChangeKind::Removed,
+        );
+    }
+}
+
+/// `kmi dump` baselines.
+pub fn dump(data: &[u8]) {
+    let _ = crate::dump::is_dump(data);
+    let _ = crate::dump::has_vmlinux_exports(data);
+    let _ = crate::dump::parse(data, name());
+}
+
+/// The gzip, xz and zstd decoders (picked by magic bytes, as for a `.ko.*`).
+pub fn decompress(data: &[u8]) {
+    let _ = file::decompress_bytes(data, FUZZ_DECOMPRESS_CAP);
+}
