@@ -127,7 +127,7 @@ fn warn_mixed_debug_info(a: &ReadReport, b: &ReadReport) {
     mixed.sort();
     mixed.dedup();
     if let Some(first) = mixed.first() {
-        eprintln!(
+        say!(
             "kmidiff: warning: {} binaries have debug info on one side only (e.g. {first}): their exports are compared by symbol only, type changes in them are not seen",
             mixed.len()
         );
@@ -136,11 +136,16 @@ fn warn_mixed_debug_info(a: &ReadReport, b: &ReadReport) {
 
 fn verbose_read(side: &str, r: &ReadReport) {
     let d = &r.dwarf;
-    eprintln!(
+    say!(
         "kmidiff: {side}: read {} binaries, {} exports in {:.2?} (thread time: ELF {:.2?}, DWARF {:.2?}); final merge {:.2?}",
-        r.binaries, r.exports, r.read_time, r.elf_time, r.dwarf_time, r.merge_time
+        r.binaries,
+        r.exports,
+        r.read_time,
+        r.elf_time,
+        r.dwarf_time,
+        r.merge_time
     );
-    eprintln!(
+    say!(
         "kmidiff: {side}: {:.1} MB of .debug_info, {} units, {} top-level DIEs, {} type DIEs, {} types before dedup, {} after",
         d.debug_info_bytes as f64 / 1e6,
         d.units,
@@ -149,14 +154,14 @@ fn verbose_read(side: &str, r: &ReadReport) {
         d.types_before_dedup,
         d.types_after_dedup
     );
-    eprintln!(
+    say!(
         "kmidiff: {side}: {} exports typed from a definition, {} from a declaration; untyped: {} in binaries without debug info, {} described by no DIE (assembler)",
         d.exports_with_type - d.exports_from_declaration,
         d.exports_from_declaration,
         r.untyped_no_debug_info,
         r.untyped_no_die
     );
-    eprintln!(
+    say!(
         "kmidiff: {side}: skipped: {} unspecified types (void), {} global register variables, {} untyped variables, {} nameless DIEs, {} unknown DIE tags, {} unresolved references, {} unsupported relocations",
         d.unspecified_types,
         d.register_variables,
@@ -167,7 +172,7 @@ fn verbose_read(side: &str, r: &ReadReport) {
         d.skipped_relocations
     );
     if !r.binaries_without_debug_info.is_empty() {
-        eprintln!(
+        say!(
             "kmidiff: {side}: {} binaries with exports but no debug info (symbol-level comparison only), e.g. {}",
             r.binaries_without_debug_info.len(),
             r.binaries_without_debug_info[0]
@@ -208,7 +213,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         Some(AllowList::load(&args.allow)?)
     };
     for w in suppressions.warnings() {
-        eprintln!("kmidiff: warning: {w}");
+        say!("kmidiff: warning: {w}");
     }
     let opts = ReadOptions {
         whitelist,
@@ -227,7 +232,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     {
         // Most likely the list of another kernel or architecture: the
         // comparison then covers nothing and would pass silently.
-        eprintln!(
+        say!(
             "kmidiff: warning: none of the {} listed symbols is exported by either side",
             wl.len()
         );
@@ -240,20 +245,20 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         .flatten()
         .filter_map(ReadReport::skipped_relocations_warning)
     {
-        eprintln!("kmidiff: warning: {w}");
+        say!("kmidiff: warning: {w}");
     }
     if args.verbose {
         for (side, g, rep) in [("first", &ga, rep_a), ("second", &gb, rep_b)] {
             match rep {
                 Some(r) => verbose_read(side, &r),
-                None => eprintln!(
+                None => say!(
                     "kmidiff: {side}: kmi dump: {} exports, {} types",
                     g.symbols.len(),
                     g.nodes.len()
                 ),
             }
         }
-        eprintln!("kmidiff: reading both sides took {:.2?}", t0.elapsed());
+        say!("kmidiff: reading both sides took {:.2?}", t0.elapsed());
     }
 
     let t1 = Instant::now();
@@ -265,7 +270,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let cmp = compare_kernels(&ga, &gb, filter.as_ref());
     let analysis = cmp.analyse();
     if args.verbose {
-        eprintln!(
+        say!(
             "kmidiff: compare: {} symbols vs {}, {} type pairs, {} changed, {} leaf types, in {:.2?}",
             ga.symbols.len(),
             gb.symbols.len(),
@@ -297,14 +302,14 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     }
     .map_err(Error::stdout)?;
     for n in notes.iter().flat_map(|n| &n.stale) {
-        eprintln!(
+        say!(
             "kmidiff: warning: {}: stale --allow entry, matches no change: {}",
             n.origin(),
             n.rule
         );
     }
     if args.verbose {
-        eprintln!(
+        say!(
             "kmidiff: report written in {:.2?}; total {:.2?}",
             t2.elapsed(),
             t0.elapsed()

@@ -1,8 +1,41 @@
 //! Command-line front ends. The binaries in `src/bin` only call `main` here,
 //! so everything they do is testable as a library.
 
+/// `eprintln!` for everything the binaries say on stderr: names in
+/// warnings and notes come from files nobody here wrote, so their control
+/// characters are escaped (an ESC or NUL could rewrite the terminal).
+macro_rules! say {
+    ($($t:tt)*) => {
+        $crate::cli::say_line(&format!($($t)*))
+    };
+}
+
 pub mod kmi;
 pub mod kmidiff;
+
+/// One message on stderr, control characters escaped but for the line
+/// breaks the message itself makes.
+pub fn say_line(s: &str) {
+    eprintln!("{}", clean(s));
+}
+
+fn clean(s: &str) -> String {
+    s.split('\n')
+        .map(|l| crate::error::shown(&l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod say_tests {
+    #[test]
+    fn control_characters_are_escaped_line_breaks_kept() {
+        assert_eq!(
+            super::clean("warning: imports 'a\u{1b}[2Jb\0'\nnext"),
+            "warning: imports 'a\\u{1b}[2Jb\\u{0}'\nnext"
+        );
+    }
+}
 
 use crate::read::source::{KernelArg, Needs, Source, resolve_one, resolve_pair};
 use std::io::IsTerminal;
@@ -15,7 +48,7 @@ use std::io::IsTerminal;
 pub fn init_threads(prog: &str, n: usize) {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let n = if n > cores {
-        eprintln!("{prog}: note: -j {n} capped at the {cores} cores present");
+        say!("{prog}: note: -j {n} capped at the {cores} cores present");
         cores
     } else {
         n
@@ -71,7 +104,7 @@ pub fn stderr_is_terminal() -> bool {
 pub fn one_kernel(prog: &str, arg: &KernelArg<'_>, needs: Needs) -> crate::Result<Source> {
     let (s, warning) = resolve_one(arg, needs)?;
     if let Some(w) = warning {
-        eprintln!("{prog}: warning: {w}");
+        say!("{prog}: warning: {w}");
     }
     Ok(s)
 }
@@ -85,7 +118,7 @@ pub fn two_kernels(
 ) -> crate::Result<(Source, Source)> {
     let (sa, sb, warning) = resolve_pair(a, b, needs)?;
     if let Some(w) = warning {
-        eprintln!("{prog}: warning: {w}");
+        say!("{prog}: warning: {w}");
     }
     Ok((sa, sb))
 }
@@ -115,14 +148,14 @@ pub fn main_with<A: clap::Parser>(
     let mut lock = std::io::BufWriter::new(stdout.lock());
     let result = run(&args, &mut lock);
     for w in crate::read::file::take_warnings() {
-        eprintln!("{name}: warning: {w}");
+        say!("{name}: warning: {w}");
     }
     let code = match result {
         Ok(c) => c,
         Err(e) => {
             let _ = lock.flush();
             if !matches!(e, crate::Error::BrokenPipe) {
-                eprintln!("{name}: {e}");
+                say!("{name}: {e}");
             }
             return e.exit_code();
         }
@@ -131,7 +164,7 @@ pub fn main_with<A: clap::Parser>(
         Ok(()) => code,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 141,
         Err(e) => {
-            eprintln!("{name}: <stdout>: {e}");
+            say!("{name}: <stdout>: {e}");
             1
         }
     }

@@ -77,7 +77,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let (a, b) = rayon::join(|| old.read_symbols(progress), || new.read_symbols(false));
     let (a, b) = (a?, b?);
     if args.verbose {
-        eprintln!(
+        say!(
             "kmi: read {} + {} exports in {:.2?}",
             a.len(),
             b.len(),
@@ -98,7 +98,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
                 .collect();
             let e = explain_trees(ta, tb, &names, progress)?;
             if args.verbose {
-                eprintln!(
+                say!(
                     "kmi: explained {} CRC changes in {:.2?}",
                     names.len(),
                     t1.elapsed()
@@ -111,7 +111,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
 
     for (rule, n) in rules.rules.iter().zip(&used) {
         if *n == 0 {
-            eprintln!(
+            say!(
                 "kmi: warning: {}: ignore rule '{}' matched no change",
                 rule.origin(),
                 rule.text()

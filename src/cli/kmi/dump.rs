@@ -57,12 +57,12 @@ fn read_kernel_arg(args: &Args, list: Option<&FxHashSet<String>>) -> Result<Grap
         .as_ref()
         .and_then(|r| r.skipped_relocations_warning())
     {
-        eprintln!("kmi: warning: {w}");
+        say!("kmi: warning: {w}");
     }
     if args.verbose
         && let Some(r) = report
     {
-        eprintln!(
+        say!(
             "kmi: read {} binaries, {} exports in {:.2?} ({} types after dedup); {} without debug info",
             r.binaries,
             r.exports,
@@ -114,7 +114,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         write_file(&g, &args.output)?;
     }
     if args.verbose {
-        eprintln!(
+        say!(
             "kmi: dump: {} symbols ({} types in the graph) read in {:.2?}, written in {:.2?}",
             g.symbols.len(),
             g.nodes.len(),

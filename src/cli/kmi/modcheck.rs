@@ -64,7 +64,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let progress = crate::cli::stderr_is_terminal() && !args.verbose;
     let kernel = KernelView::load(&src, args.vermagic.clone(), progress)?;
     if args.verbose {
-        eprintln!(
+        say!(
             "kmi: kernel: {} exports, {} modules, read in {:.2?}",
             kernel.exports.len(),
             kernel.modules.len(),
@@ -74,7 +74,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t1 = Instant::now();
     let mut results = check_all(&paths, &kernel)?;
     if args.verbose {
-        eprintln!(
+        say!(
             "kmi: checked {} modules in {:.2?}",
             results.len(),
             t1.elapsed()
@@ -84,7 +84,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         let t2 = Instant::now();
         let t = explain_mismatches(&mut results, &kernel, progress)?;
         if args.verbose {
-            eprintln!("kmi: explained CRC mismatches in {:.2?}", t2.elapsed());
+            say!("kmi: explained CRC mismatches in {:.2?}", t2.elapsed());
         }
         Some(t)
     } else {

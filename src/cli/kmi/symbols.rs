@@ -162,7 +162,7 @@ fn extract(args: &ExtractArgs, out: &mut dyn Write) -> Result<i32> {
                     added += 1;
                 }
             } else if !provided.contains(s.as_str()) {
-                eprintln!(
+                say!(
                     "kmi: warning: {}: imports {s}, which neither the kernel nor the given modules export",
                     m.path.display()
                 );
@@ -171,7 +171,7 @@ fn extract(args: &ExtractArgs, out: &mut dyn Write) -> Result<i32> {
     }
     write_output(&args.output, &format_list(&list), out)?;
     if args.additions_only.is_some() {
-        eprintln!(
+        say!(
             "kmi: {} symbols ({} kept, {added} added)",
             list.len(),
             existing.len()
