@@ -95,3 +95,39 @@ pub fn expected_names(v: &serde_json::Value) -> Vec<String> {
         })
         .collect()
 }
+
+/// Compile C `src` with gcc (`-g -c` and `flags`) into `dir/NAME.ko`, with
+/// a `__ksymtab` entry per name of `exports`: a relocatable object with
+/// DWARF as GCC writes it, which the readers take for a module. Run in
+/// `dir`, so a `-gsplit-dwarf` `.dwo` lands beside it.
+pub fn gcc_module(
+    dir: &std::path::Path,
+    name: &str,
+    src: &str,
+    exports: &[&str],
+    flags: &[&str],
+) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut text = format!("{src}\n");
+    for e in exports {
+        text += &format!(
+            "__attribute__((section(\"__ksymtab\"), used)) static const int __ksymtab_{e}[3] = {{0}};\n"
+        );
+    }
+    let c = format!("{name}.c");
+    std::fs::write(dir.join(&c), text).unwrap();
+    let ko = format!("{name}.ko");
+    let out = std::process::Command::new("gcc")
+        .args(flags)
+        .args(["-g", "-c", &c, "-o", &ko])
+        .current_dir(dir)
+        .output()
+        .expect("gcc is needed by this test (.ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_file(dir.join(&c)).unwrap();
+    dir.join(ko)
+}

@@ -4,7 +4,6 @@
 
 use crate::common::*;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn u16_at(d: &[u8], at: usize) -> u64 {
     u64::from(u16::from_le_bytes(d[at..at + 2].try_into().unwrap()))
@@ -200,23 +199,12 @@ fn a_relocation_we_cannot_apply_is_a_warning() {
 // Item 4: split DWARF.
 
 fn split_module(dir: &Path, field: &str) {
-    std::fs::create_dir_all(dir).unwrap();
-    let src = format!(
-        "struct s {{ int a; {field} }};\n\
-         int f(struct s *p) {{ return p->a; }}\n\
-         __attribute__((section(\"__ksymtab\"), used)) static const int __ksymtab_f[3] = {{0}};\n"
-    );
-    let c = dir.join("m.c");
-    std::fs::write(&c, src).unwrap();
-    let out = Command::new("gcc")
-        .args(["-g", "-gsplit-dwarf", "-c", "m.c", "-o", "m.ko"])
-        .current_dir(dir)
-        .output()
-        .expect("gcc is needed by this test (.ci/run installs it)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    gcc_module(
+        dir,
+        "m",
+        &format!("struct s {{ int a; {field} }};\nint f(struct s *p) {{ return p->a; }}"),
+        &["f"],
+        &["-gsplit-dwarf"],
     );
 }
 

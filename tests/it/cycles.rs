@@ -7,34 +7,9 @@ use crate::common::*;
 use gimli::LittleEndian;
 use object::{Object, ObjectSection};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-/// Compile `src` (plus a `__ksymtab` entry for `export`) into `dir/m.ko`.
 fn module(dir: &Path, src: &str, export: &str) -> PathBuf {
-    std::fs::create_dir_all(dir).unwrap();
-    let c = dir.join("m.c");
-    std::fs::write(
-        &c,
-        format!(
-            "{src}\n__attribute__((section(\"__ksymtab\"), used)) static const int __ksymtab_{export}[3] = {{0}};\n"
-        ),
-    )
-    .unwrap();
-    let ko = dir.join("m.ko");
-    let out = Command::new("gcc")
-        .args(["-g", "-c"])
-        .arg(&c)
-        .arg("-o")
-        .arg(&ko)
-        .output()
-        .expect("gcc is needed by this test (.ci/run installs it)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::remove_file(c).unwrap();
-    ko
+    gcc_module(dir, "m", src, &[export], &[])
 }
 
 /// Point the `DW_AT_type` of the first DIE with `tag` at the DIE itself.

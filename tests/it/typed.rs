@@ -2,41 +2,7 @@
 //! it; a symbol no DIE describes says so in words.
 
 use crate::common::*;
-use std::path::Path;
 use std::process::Command;
-
-/// Compile `src` with gcc into `dir/name.ko`: a relocatable object with a
-/// `__ksymtab` entry per exported name, as the readers see a module.
-fn module(dir: &Path, name: &str, src: &str, flags: &[&str]) {
-    std::fs::create_dir_all(dir).unwrap();
-    let c = dir.join(format!("{name}.c"));
-    std::fs::write(&c, src).unwrap();
-    let out = Command::new("gcc")
-        .args(flags)
-        .args(["-g", "-c"])
-        .arg(&c)
-        .arg("-o")
-        .arg(dir.join(format!("{name}.ko")))
-        .output()
-        .expect("gcc is needed by this test (.ci/run installs it)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::remove_file(c).unwrap();
-}
-
-fn ksymtab(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| {
-            format!(
-                "__attribute__((section(\"__ksymtab\"), used)) static const int __ksymtab_{n}[3] = {{0}};\n"
-            )
-        })
-        .collect()
-}
 
 const FOLDED: &str = "struct s { int a; long b; };
 int f1(struct s *p, int x) { return p->a + x * 3 + (int)p->b; }
@@ -48,10 +14,11 @@ int f2(struct s *p, int x) { return p->a + x * 3 + (int)p->b; }
 #[test]
 fn a_folded_function_without_pc_range_is_typed() {
     let dir = scratch("typed-folded");
-    module(
+    gcc_module(
         &dir.join("m"),
         "m",
-        &format!("{FOLDED}{}", ksymtab(&["f1", "f2"])),
+        FOLDED,
+        &["f1", "f2"],
         &["-O2", "-fipa-icf"],
     );
     let out = dir.join("m.kmi");
@@ -102,10 +69,11 @@ fn an_export_without_a_die_says_so() {
     }
     // Removed from one side: the [D] line says it has no type information.
     std::fs::remove_file(dir.join("b/m.ko")).unwrap();
-    module(
+    gcc_module(
         &dir.join("b"),
         "n",
-        &format!("int other(void) {{ return 1; }}\n{}", ksymtab(&["other"])),
+        "int other(void) { return 1; }",
+        &["other"],
         &[],
     );
     let r = run(
