@@ -321,12 +321,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
 pub fn main() -> i32 {
     crate::cli::main_with::<Args>(
         "kmidiff",
-        |a| crate::cli::Globals {
-            threads: a.threads,
-            max_input_size: a
-                .max_input_size
-                .unwrap_or(crate::read::file::DEFAULT_MAX_INPUT),
-        },
+        |a| crate::cli::Globals::new(a.threads, a.max_input_size),
         |a, out| run(a, out),
     )
 }

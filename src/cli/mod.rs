@@ -65,6 +65,16 @@ pub struct Globals {
     pub max_input_size: u64,
 }
 
+impl Globals {
+    /// From the options both binaries share (`-j`, `--max-input-size`).
+    pub fn new(threads: usize, max_input_size: Option<u64>) -> Self {
+        Globals {
+            threads,
+            max_input_size: max_input_size.unwrap_or(crate::read::file::DEFAULT_MAX_INPUT),
+        }
+    }
+}
+
 /// `--max-input-size`: bytes, or a number with K, M, G or T (binary units,
 /// an optional "iB" or "B" after).
 pub fn parse_size(s: &str) -> Result<u64, String> {
