@@ -6,7 +6,7 @@ use crate::filter::allow::AllowList;
 use crate::filter::{apply::SuppressionFilter, suppr::Suppressions, whitelist};
 use crate::read::kernel::{ReadOptions, ReadReport};
 use crate::read::source::{KernelArg, Needs};
-use crate::report::{self, Options, Units};
+use crate::report::{self, Format, Options, Units};
 use clap::Parser;
 use std::io::Write;
 use std::path::PathBuf;
@@ -98,12 +98,6 @@ pub struct Args {
     /// Print the version and exit
     #[arg(long, short = 'v', action = clap::ArgAction::Version)]
     pub version: Option<bool>,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
 }
 
 /// A binary with debug info on one side only (a `-dbg` tree against a

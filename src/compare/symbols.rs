@@ -138,6 +138,14 @@ impl Comparison<'_> {
         self.removed.is_empty() && self.added.is_empty() && self.changed_symbols.is_empty()
     }
 
+    /// Changed symbols whose CRC changed with no visible type change.
+    pub fn crc_unexplained(&self) -> usize {
+        self.changed_symbols
+            .iter()
+            .filter(|s| s.crc_unexplained())
+            .count()
+    }
+
     /// libabigail's exit bit field: 4 for any change, 8 more for an
     /// incompatible one (a symbol that disappeared).
     pub fn exit_code(&self) -> i32 {

@@ -333,7 +333,7 @@ pub fn write_v2(
             "changed_functions": c.changed_symbols.len() - changed_vars,
             "changed_variables": changed_vars,
             "changed_types": a.leaves.len(),
-            "crc_unexplained": c.changed_symbols.iter().filter(|s| s.crc_unexplained()).count(),
+            "crc_unexplained": c.crc_unexplained(),
         },
         "removed": removed,
         "added": added,

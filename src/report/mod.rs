@@ -62,7 +62,7 @@ pub struct Options {
     pub impacted: bool,
 }
 
-/// Report format of the `kmi` symbol-level commands.
+/// Report format, the `--format` of every command.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Text,

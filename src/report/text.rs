@@ -405,6 +405,7 @@ pub fn write_annotated(
     let changed_v = c.changed_symbols.len() - changed_f;
     // Symbols with at least one change of each kind, as the vocabulary
     // labels them.
+    let unexplained = c.crc_unexplained();
     let symbol_summary: Vec<String> = [
         ChangeKind::CrcChanged,
         ChangeKind::NowGpl,
@@ -419,7 +420,14 @@ pub fn write_annotated(
             .iter()
             .filter(|s| s.details.iter().any(|d| d.kind() == k))
             .count();
-        format!("{n} {}", k.label())
+        if k == ChangeKind::CrcChanged && unexplained > 0 {
+            format!(
+                "{n} {} ({unexplained} with no type change visible in debug info)",
+                k.label()
+            )
+        } else {
+            format!("{n} {}", k.label())
+        }
     })
     .collect();
 
@@ -460,18 +468,6 @@ pub fn write_annotated(
             "variables"
         }
     )?;
-    let mut symbol_summary = symbol_summary;
-    let unexplained = c
-        .changed_symbols
-        .iter()
-        .filter(|s| s.crc_unexplained())
-        .count();
-    if unexplained > 0 {
-        symbol_summary[0] += &format!(
-            " ({unexplained} with {})",
-            "no type change visible in debug info"
-        );
-    }
     writeln!(w, "Symbol changes summary: {}", symbol_summary.join(", "))?;
     writeln!(w)?;
 

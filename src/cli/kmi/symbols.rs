@@ -65,8 +65,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub strict: bool,
     /// Report format
-    #[arg(long, value_enum, default_value_t = crate::cli::kmidiff::Format::Text)]
-    pub format: crate::cli::kmidiff::Format,
+    #[arg(long, value_enum, default_value_t = crate::report::Format::Text)]
+    pub format: crate::report::Format,
 }
 
 pub const CHECK_SCHEMA: &str = "kmi-symbols-check/1";
@@ -256,7 +256,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
 
     let io = Error::stdout;
     match args.format {
-        crate::cli::kmidiff::Format::Text => {
+        crate::report::Format::Text => {
             for v in &violations {
                 let line = match v {
                     Violation::NotListed { module, symbol } => format!(
@@ -275,7 +275,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
                 writeln!(out, "{line}").map_err(io)?;
             }
         }
-        crate::cli::kmidiff::Format::Json => {
+        crate::report::Format::Json => {
             let vs: Vec<_> = violations
                 .iter()
                 .map(|v| match v {
