@@ -15,7 +15,7 @@
 use std::path::Path;
 
 use crate::graph::{Symbol, SymbolKind};
-use crate::read::{dwarf, exports, file, modinfo, symvers};
+use crate::read::{btf as btf_reader, dwarf, exports, file, modinfo, symvers};
 
 /// The name errors are reported under; its value does not matter.
 fn name() -> &'static Path {
@@ -41,6 +41,7 @@ pub const HARNESSES: &[(&str, Harness)] = &[
     ("ignore", ignore),
     ("dump", dump),
     ("decompress", decompress),
+    ("btf", btf),
 ];
 
 /// ELF parsing and the export table (`__ksymtab*`, `__kcrctab*`).
@@ -171,4 +172,71 @@ pub fn dump(data: &[u8]) {
 /// The gzip, xz and zstd decoders (picked by magic bytes, as for a `.ko.*`).
 pub fn decompress(data: &[u8]) {
     let _ = file::decompress_bytes(data, FUZZ_DECOMPRESS_CAP);
+}
+
+/// BTF: a blob alone, or (when the first byte is odd) a base blob and a
+/// split blob over it, framed as `[flag][u32 LE base length][base][split]`;
+/// then the types of every function and variable the blob names, as the
+/// kernel reader asks for exports, and the blob search of raw images.
+pub fn btf(data: &[u8]) {
+    let _ = btf_reader::find_blobs(data);
+    let Some((&flag, rest)) = data.split_first() else {
+        return;
+    };
+    let (base_bytes, split_bytes) = if flag & 1 == 1 && rest.len() >= 4 {
+        let n = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        let rest = &rest[4..];
+        let n = n.min(rest.len());
+        (&rest[..n], Some(&rest[n..]))
+    } else {
+        (rest, None)
+    };
+    let Ok(base) = btf_reader::Btf::parse(base_bytes, None) else {
+        return;
+    };
+    let split = split_bytes
+        .and_then(|s| btf_reader::Btf::parse(s, Some((base.next_id(), base.str_end()))).ok());
+    let space = match &split {
+        Some(own) => btf_reader::Space {
+            base: Some(&base),
+            own,
+            distilled: flag & 2 == 2,
+        },
+        None => btf_reader::Space {
+            base: None,
+            own: &base,
+            distilled: false,
+        },
+    };
+    let mut names: Vec<String> = space
+        .own
+        .ids()
+        .take(1000)
+        .filter_map(|id| space.own.get(id))
+        .filter(|t| {
+            t.kind == btf_reader::parse::kind::FUNC || t.kind == btf_reader::parse::kind::VAR
+        })
+        .filter_map(|t| space.own.own_str(t.name_off).map(str::to_owned))
+        .collect();
+    names.sort();
+    names.dedup();
+    let mut syms: Vec<Symbol> = names
+        .into_iter()
+        .map(|name| Symbol {
+            name,
+            kind: SymbolKind::Unknown,
+            gpl: false,
+            namespace: String::new(),
+            crc: None,
+            module: "fuzz".into(),
+            size: 0,
+            ty: None,
+            location: None,
+        })
+        .collect();
+    if let Ok(g) = btf_reader::read_types(space, 64, &mut syms)
+        && crate::graph::check_untagged_depth(&g, syms.iter().filter_map(|s| s.ty)).is_ok()
+    {
+        let _ = crate::graph::dedup::graph_keys(&g);
+    }
 }

@@ -4,7 +4,7 @@ use crate::compare::{NoFilter, TypeFilter, compare_kernels};
 use crate::error::{Error, Result};
 use crate::filter::allow::AllowList;
 use crate::filter::{apply::SuppressionFilter, suppr::Suppressions, whitelist};
-use crate::read::kernel::{ReadOptions, ReadReport};
+use crate::read::kernel::{ReadOptions, ReadReport, TypeSource};
 use crate::read::source::{KernelArg, Needs};
 use crate::report::{self, Format, Options, Units};
 use clap::Parser;
@@ -38,6 +38,18 @@ pub struct Args {
     /// vmlinux of the second kernel
     #[arg(long = "vmlinux2", visible_alias = "l2", value_name = "PATH")]
     pub vmlinux2: Option<PathBuf>,
+    /// Module.symvers of the first kernel: the exports of a vmlinux without
+    /// ELF headers (an arm64 Image); found as MODULES/build/Module.symvers
+    /// when not given
+    #[arg(long = "symvers1", value_name = "FILE")]
+    pub symvers1: Option<PathBuf>,
+    /// Module.symvers of the second kernel
+    #[arg(long = "symvers2", value_name = "FILE")]
+    pub symvers2: Option<PathBuf>,
+    /// Where types come from: DWARF where a binary has it and BTF otherwise
+    /// (auto), or only one of them
+    #[arg(long, value_enum, default_value_t = TypeSource::Auto)]
+    pub types: TypeSource,
     /// Only compare the symbols listed in this INI file (sections ending in
     /// whitelist, stablelist or symbol_list); repeatable
     #[arg(long = "kmi-whitelist", short = 'w', value_name = "FILE")]
@@ -122,7 +134,7 @@ fn warn_mixed_debug_info(a: &ReadReport, b: &ReadReport) {
     mixed.dedup();
     if let Some(first) = mixed.first() {
         say!(
-            "kmidiff: warning: {} binaries have debug info on one side only (e.g. {first}): their exports are compared by symbol only, type changes in them are not seen",
+            "kmidiff: warning: {} binaries have types (debug info or BTF) on one side only (e.g. {first}): their exports are compared by symbol only, type changes in them are not seen",
             mixed.len()
         );
     }
@@ -156,6 +168,15 @@ fn verbose_read(side: &str, r: &ReadReport) {
         r.untyped_no_die
     );
     say!(
+        "kmidiff: {side}: {} exports typed from DWARF, {} from BTF ({} binaries); untyped: {} in binaries without debug info or BTF, {} described by no DIE, {} not described by BTF (variables other than per-CPU ones, functions pahole left out)",
+        r.typed_dwarf,
+        r.typed_btf,
+        r.binaries_btf,
+        r.untyped_no_debug_info,
+        r.untyped_no_die,
+        r.untyped_not_in_btf
+    );
+    say!(
         "kmidiff: {side}: skipped: {} unspecified types (void), {} global register variables, {} untyped variables, {} nameless DIEs, {} unknown DIE tags, {} unresolved references, {} unsupported relocations",
         d.unspecified_types,
         d.register_variables,
@@ -183,6 +204,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
             path: &args.first_modules_dir,
             vmlinux: args.vmlinux1.as_deref(),
             debug_dirs: &args.debug_info_dir1,
+            symvers: args.symvers1.as_deref(),
             vmlinux_flag: "--vmlinux1",
             side: "the first kernel",
         },
@@ -190,6 +212,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
             path: &args.second_modules_dir,
             vmlinux: args.vmlinux2.as_deref(),
             debug_dirs: &args.debug_info_dir2,
+            symvers: args.symvers2.as_deref(),
             vmlinux_flag: "--vmlinux2",
             side: "the second kernel",
         },
@@ -213,6 +236,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         whitelist,
         symbols_only: false,
         progress: crate::cli::stderr_is_terminal() && !args.verbose,
+        types: args.types,
     };
     let (ra, rb) = rayon::join(|| a_in.read(&opts), || b_in.read(&opts));
     let (ga, rep_a) = ra?;
@@ -233,6 +257,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     }
     if let (Some(a), Some(b)) = (&rep_a, &rep_b) {
         warn_mixed_debug_info(a, b);
+    }
+    for (side, rep) in [("first", &rep_a), ("second", &rep_b)] {
+        if let Some(w) = rep.as_ref().and_then(ReadReport::no_types_warning) {
+            say!("kmidiff: warning: the {side} kernel {w}");
+        }
     }
     for w in [&rep_a, &rep_b]
         .into_iter()

@@ -455,10 +455,24 @@ impl<'g> TypeDiffs<'g> {
                     count: cb,
                 },
             ) => {
-                if ca != cb {
-                    details.push(Detail::ArrayCountChanged { old: *ca, new: *cb });
+                // `[0]` and `[]` take no storage either way (and BTF writes
+                // both as 0 elements).
+                let same = |x: Option<u64>, y: Option<u64>| x.unwrap_or(0) == y.unwrap_or(0);
+                if ga.btf || gb.btf {
+                    // BTF flattens `int a[2][3]` into `int a[6]`: compare
+                    // the flattened shapes, element to innermost element.
+                    let (fa, ia) = flatten(ga, a);
+                    let (fb, ib) = flatten(gb, b);
+                    if !same(fa, fb) {
+                        details.push(Detail::ArrayCountChanged { old: fa, new: fb });
+                    }
+                    children.push((Edge::Element, self.pair(ia, ib)));
+                } else {
+                    if !same(*ca, *cb) {
+                        details.push(Detail::ArrayCountChanged { old: *ca, new: *cb });
+                    }
+                    children.push((Edge::Element, self.pair(*ea, *eb)));
                 }
-                children.push((Edge::Element, self.pair(*ea, *eb)));
             }
             (
                 Node::Function {
@@ -613,4 +627,23 @@ impl<'g> TypeDiffs<'g> {
 
 fn qual_word(q: Qualifier) -> String {
     q.keyword().to_string()
+}
+
+/// An array as BTF writes it: nested arrays multiplied out, and the
+/// innermost element. `None` when a dimension is unknown or zero.
+fn flatten(g: &Graph, mut id: TypeId) -> (Option<u64>, TypeId) {
+    let mut count = Some(1u64);
+    for _ in 0..crate::graph::MAX_DEPTH {
+        match g.node(id) {
+            Node::Array { element, count: c } => {
+                count = match (count, c) {
+                    (Some(n), Some(c)) if *c > 0 => n.checked_mul(*c),
+                    _ => None,
+                };
+                id = *element;
+            }
+            _ => break,
+        }
+    }
+    (count, id)
 }

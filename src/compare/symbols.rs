@@ -165,6 +165,15 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
     let mut removed = Vec::new();
     let mut added = Vec::new();
     let mut pending: Vec<(&Symbol, &Symbol, Vec<SymDetail>, Option<DiffId>)> = Vec::new();
+    // DWARF on one side and BTF on the other: pahole records an assembler
+    // function (from the subprogram DIE gas writes) as `void (void)` where
+    // DWARF may hold its C declaration, and the other way round. Between
+    // the two sources such a pair says nothing; within one it is kept.
+    let cross = a.btf != b.btf;
+    let void_void = |g: &Graph, t: TypeId| {
+        matches!(g.node(t), Node::Function { ret, params, variadic: false }
+            if *ret == Graph::VOID && params.is_empty())
+    };
 
     for p in pair_symbols(&a.symbols, &b.symbols) {
         match p {
@@ -172,6 +181,7 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
             Paired::Added(y) => added.push(y),
             Paired::Both(x, y) => {
                 let diff = match (x.ty, y.ty) {
+                    (Some(tx), Some(ty)) if cross && void_void(a, tx) != void_void(b, ty) => None,
                     (Some(tx), Some(ty)) => Some(diffs.compare(tx, ty)),
                     _ => None,
                 };

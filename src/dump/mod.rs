@@ -98,6 +98,7 @@ pub fn restrict(g: &Graph, keep: &FxHashSet<String>) -> Graph {
         nodes: Vec::new(),
         files: Vec::new(),
         symbols: Vec::new(),
+        btf: g.btf,
     };
     for (i, l) in live.iter().enumerate() {
         if *l {

@@ -390,6 +390,10 @@ pub fn parse(data: &[u8], path: &Path) -> Result<Graph> {
         if line.is_empty() || line[0] == b'#' {
             continue;
         }
+        if line == b"flags btf" {
+            p.g.btf = true;
+            continue;
+        }
         let mut c = Cursor::new(line);
         let r = if line.starts_with(b"sym ") {
             c.word();

@@ -392,6 +392,10 @@ pub fn write(g: &Graph, w: &mut dyn Write) -> io::Result<()> {
     let mut out = Vec::with_capacity(64 * (lines.len() + g.symbols.len()) + 64);
     writeln!(out, "{MAGIC} {VERSION}")?;
     writeln!(out, "# {} symbols, {} types", g.symbols.len(), lines.len())?;
+    if g.btf {
+        // Read back as Graph::btf: arrays then compare flattened.
+        writeln!(out, "flags btf")?;
+    }
     for s in &g.symbols {
         out.extend_from_slice(b"sym ");
         put_str(&mut out, &s.name, false);

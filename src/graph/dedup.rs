@@ -475,6 +475,7 @@ pub fn graph_keys(g: &Graph) -> Vec<u128> {
 pub fn merge_graphs(parts: Vec<(Graph, Vec<u128>, Vec<Symbol>)>) -> Graph {
     let mut g = Graph::new();
     let mut merger = Merger::new();
+    let btf = parts.iter().any(|(p, _, _)| p.btf);
     for (part, keys, symbols) in parts {
         let global = merger.merge_graph(&mut g, &part, &keys);
         for mut s in symbols {
@@ -497,6 +498,7 @@ pub fn merge_graphs(parts: Vec<(Graph, Vec<u128>, Vec<Symbol>)>) -> Graph {
         }
     }
     g.finish_symbols();
+    g.btf = btf;
     g
 }
 

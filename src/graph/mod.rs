@@ -259,6 +259,10 @@ pub struct Graph {
     pub files: Vec<Option<Name>>,
     /// Sorted by name; at most one entry per name.
     pub symbols: Vec<Symbol>,
+    /// Some types were read from BTF, which flattens multi-dimensional
+    /// arrays: the comparison then compares arrays by their flattened shape.
+    #[serde(default)]
+    pub btf: bool,
 }
 
 impl Graph {

@@ -466,6 +466,7 @@ pub fn explain_mismatches(
         whitelist: Some(wanted),
         symbols_only: false,
         progress,
+        types: Default::default(),
     };
     let (kernel_graph, _) = kernel.read(&opts)?;
     let explained: Vec<Result<Explained>> = results

@@ -1,15 +1,17 @@
 //! One side of a comparison: a vmlinux and/or a tree of modules, read in
 //! parallel into one graph with one interface root.
 
+use super::btf::{self, Btf};
 use super::debuginfo::DebugLookup;
 use super::dwarf::{self, DwarfStats};
 use super::exports::read_exports;
-use super::file;
+use super::file::{self, FileData};
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Symbol};
 use object::Object;
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -20,6 +22,20 @@ pub struct KernelInput {
     pub modules_dir: Option<PathBuf>,
     /// Where split debug info may be found (`--debug-info-dirN`).
     pub debug_dirs: Vec<PathBuf>,
+    /// Where the exports of a vmlinux without ELF headers (an arm64
+    /// `Image`) come from: the kernel's Module.symvers.
+    pub vmlinux_symvers: Option<PathBuf>,
+}
+
+/// Where types come from (`--types`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum TypeSource {
+    /// DWARF where a binary has it (or its debug file is found), BTF
+    /// otherwise.
+    #[default]
+    Auto,
+    Dwarf,
+    Btf,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -30,6 +46,7 @@ pub struct ReadOptions {
     pub symbols_only: bool,
     /// Draw a progress bar (on a terminal).
     pub progress: bool,
+    pub types: TypeSource,
 }
 
 /// Counts and timings for `--verbose`.
@@ -48,6 +65,17 @@ pub struct ReadReport {
     /// lacks them).
     pub untyped_no_debug_info: usize,
     pub untyped_no_die: usize,
+    /// Exports typed from DWARF, and from BTF; exports of binaries typed
+    /// from BTF that BTF does not describe (most variables, and functions
+    /// pahole leaves out).
+    pub typed_dwarf: usize,
+    pub typed_btf: usize,
+    pub untyped_not_in_btf: usize,
+    /// Binaries whose types were read from BTF.
+    pub binaries_btf: usize,
+    /// Modules with BTF that could not be read for want of their vmlinux's
+    /// BTF (a side without vmlinux, or a vmlinux without BTF).
+    pub modules_btf_without_base: usize,
     pub dwarf: DwarfStats,
     /// Binaries (path, count) with relocations in `.debug_*` of a kind we
     /// cannot apply: some of their types may be wrong, said by default.
@@ -62,6 +90,28 @@ pub struct ReadReport {
 }
 
 impl ReadReport {
+    /// A side none of whose exports got a type (a kernel built without
+    /// debug info and BTF, like Debian's s390x): its exports are still
+    /// compared, but no type change can be seen, and that must be said.
+    pub fn no_types_warning(&self) -> Option<String> {
+        if self.exports == 0 || self.typed_dwarf + self.typed_btf > 0 {
+            return None;
+        }
+        // Symbol-only reads count neither.
+        if self.binaries_without_debug_info.is_empty() {
+            return None;
+        }
+        let why = if self.modules_btf_without_base > 0 {
+            "has no debug info, and its modules' BTF cannot be read without the vmlinux's BTF"
+        } else {
+            "has no debug info and no BTF"
+        };
+        Some(format!(
+            "{why}: its {} exports are compared by symbol only, their types are not compared",
+            self.exports
+        ))
+    }
+
     /// A relocation we could not apply leaves a DWARF offset pointing at the
     /// wrong place: the types read through it may be wrong, and a dump or a
     /// comparison of them must say so by default.
@@ -105,6 +155,17 @@ fn list_binaries(input: &KernelInput) -> Result<Vec<Binary>> {
     Ok(out)
 }
 
+/// Where a binary's types came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Typed {
+    Dwarf,
+    Btf,
+    /// No debug info and no BTF for it.
+    None,
+    /// BTF, but no vmlinux BTF to read it over.
+    BtfWithoutBase,
+}
+
 /// What one binary contributes to its side.
 struct BinaryRead {
     graph: Graph,
@@ -112,17 +173,16 @@ struct BinaryRead {
     keys: Vec<u128>,
     exports: Vec<Symbol>,
     stats: DwarfStats,
-    /// False when it has exports but no DWARF was found for it.
-    has_debug: bool,
+    typed: Typed,
     elf_time: Duration,
     dwarf_time: Duration,
 }
 
 impl BinaryRead {
-    /// Exports without types: nothing to read, or no debug info.
+    /// Exports without types: nothing to read, or nothing to read them from.
     fn untyped(
         exports: Vec<Symbol>,
-        has_debug: bool,
+        typed: Typed,
         elf_time: Duration,
         dwarf_time: Duration,
     ) -> Self {
@@ -132,27 +192,81 @@ impl BinaryRead {
             keys: vec![0],
             exports,
             stats: DwarfStats::default(),
-            has_debug,
+            typed,
             elf_time,
             dwarf_time,
         }
     }
+
+    fn typed(graph: Graph, exports: Vec<Symbol>, stats: DwarfStats, typed: Typed) -> Self {
+        BinaryRead {
+            keys: crate::graph::dedup::graph_keys(&graph),
+            graph,
+            exports,
+            stats,
+            typed,
+            elf_time: Duration::ZERO,
+            dwarf_time: Duration::ZERO,
+        }
+    }
+}
+
+/// A side's vmlinux, loaded before its modules: its BTF is the base every
+/// module's split BTF continues.
+pub enum Vmlinux {
+    Elf(FileData),
+    /// A kernel image without ELF headers (an arm64 `Image`).
+    Raw {
+        data: FileData,
+        what: &'static str,
+    },
+}
+
+/// What every binary of a side reads against.
+struct Context<'a> {
+    lookup: DebugLookup,
+    opts: &'a ReadOptions,
+    input: &'a KernelInput,
+    vmlinux: Option<&'a Vmlinux>,
+    /// The vmlinux's BTF, parsed once for every module.
+    base: Option<&'a Btf<'a>>,
+}
+
+/// The vmlinux's `.BTF`: a section of an ELF, or found by its header in an
+/// image without ELF headers (the largest valid blob: a kernel may carry
+/// small BPF programs' BTF besides its own).
+fn vmlinux_btf<'d>(path: &Path, vm: &'d Vmlinux) -> Result<Option<Cow<'d, [u8]>>> {
+    match vm {
+        Vmlinux::Elf(data) => {
+            let elf = file::parse_elf(path, data)?;
+            btf::section(&elf, ".BTF").map_err(|e| Error::input(path, e))
+        }
+        Vmlinux::Raw { data, .. } => Ok(btf::find_blobs(data)
+            .into_iter()
+            .max_by_key(|r| r.len())
+            .map(|r| Cow::Borrowed(&data[r]))),
+    }
 }
 
 /// `machine` is set as soon as the ELF header is read, error or not.
-fn read_binary(
-    b: &Binary,
-    lookup: &DebugLookup,
-    opts: &ReadOptions,
-    machine: &mut u16,
-) -> Result<BinaryRead> {
+fn read_binary(b: &Binary, cx: &Context<'_>, machine: &mut u16) -> Result<BinaryRead> {
     let t0 = Instant::now();
-    let data = file::load(&b.path)?;
-    let elf = file::parse_elf(&b.path, &data)?;
-    *machine = super::elfcheck::e_machine(&data);
+    let opts = cx.opts;
+    let is_vmlinux = b.rel.is_none();
+    let owned;
+    let data: &[u8] = match (is_vmlinux, cx.vmlinux) {
+        (true, Some(Vmlinux::Raw { what, .. })) => return read_raw_vmlinux(b, cx, what, t0),
+        (true, Some(Vmlinux::Elf(data))) => data,
+        _ => {
+            owned = file::load(&b.path)?;
+            &owned
+        }
+    };
+    let elf = file::parse_elf(&b.path, data)?;
+    *machine = super::elfcheck::e_machine(data);
     // An executable or shared object in place of a module is read without
     // relocations: its DWARF offsets are then garbage, and its types with it.
-    if b.rel.is_some() && elf.kind() != object::ObjectKind::Relocatable {
+    if !is_vmlinux && elf.kind() != object::ObjectKind::Relocatable {
         let e_type = match elf.kind() {
             object::ObjectKind::Executable => "ET_EXEC",
             object::ObjectKind::Dynamic => "ET_DYN",
@@ -170,36 +284,215 @@ fn read_binary(
     }
     let elf_time = t0.elapsed();
     if exports.is_empty() || opts.symbols_only {
-        return Ok(BinaryRead::untyped(exports, true, elf_time, Duration::ZERO));
+        return Ok(BinaryRead::untyped(
+            exports,
+            Typed::Dwarf,
+            elf_time,
+            Duration::ZERO,
+        ));
     }
     let t1 = Instant::now();
     let mut stats = DwarfStats::default();
-    let graph = if dwarf::has_dwarf(&elf) {
-        dwarf::read_types(&elf, &b.path, &mut exports, &mut stats)?
-    } else if let Some(dbg) = lookup.find(&b.path, &data, b.rel.as_deref()) {
+    let dwarf_ok = opts.types != TypeSource::Btf;
+    let debug_file = || {
+        dwarf_ok
+            .then(|| cx.lookup.find(&b.path, data, b.rel.as_deref()))
+            .flatten()
+    };
+    let mut r = if dwarf_ok && dwarf::has_dwarf(&elf) {
+        let g = dwarf::read_types(&elf, &b.path, &mut exports, &mut stats)?;
+        BinaryRead::typed(g, exports, stats, Typed::Dwarf)
+    } else if let Some(dbg) = debug_file() {
         let ddata = file::load(&dbg)?;
         let delf = file::parse_elf(&dbg, &ddata)?;
-        dwarf::read_types(&delf, &dbg, &mut exports, &mut stats)?
+        let g = dwarf::read_types(&delf, &dbg, &mut exports, &mut stats)?;
+        BinaryRead::typed(g, exports, stats, Typed::Dwarf)
+    } else if opts.types == TypeSource::Dwarf {
+        BinaryRead::untyped(exports, Typed::None, elf_time, Duration::ZERO)
     } else {
-        return Ok(BinaryRead::untyped(exports, false, elf_time, t1.elapsed()));
+        let g = if is_vmlinux {
+            cx.base
+                .map(|base| {
+                    let space = btf::Space {
+                        base: None,
+                        own: base,
+                        distilled: false,
+                    };
+                    read_btf(space, btf::pointer_bits(&elf), &b.path, None, &mut exports)
+                })
+                .transpose()?
+        } else {
+            read_module_btf(b, cx, &elf, &mut exports)?
+        };
+        match g {
+            Some(g) => BinaryRead::typed(g, exports, stats, Typed::Btf),
+            None => {
+                let has_btf = btf::section(&elf, ".BTF").is_ok_and(|s| s.is_some());
+                let why = if !is_vmlinux && has_btf {
+                    Typed::BtfWithoutBase
+                } else {
+                    Typed::None
+                };
+                BinaryRead::untyped(exports, why, elf_time, Duration::ZERO)
+            }
+        }
     };
+    r.elf_time = elf_time;
+    r.dwarf_time = t1.elapsed();
+    Ok(r)
+}
 
-    Ok(BinaryRead {
-        keys: crate::graph::dedup::graph_keys(&graph),
-        graph,
-        exports,
-        stats,
-        has_debug: true,
-        elf_time,
-        dwarf_time: t1.elapsed(),
-    })
+/// A module's split BTF, over its distilled `.BTF.base` when it has one
+/// (out-of-tree modules), else over its side's vmlinux BTF. `None` when the
+/// module has no BTF, or nothing to read it over.
+fn read_module_btf(
+    b: &Binary,
+    cx: &Context<'_>,
+    elf: &object::File<'_>,
+    exports: &mut [Symbol],
+) -> Result<Option<Graph>> {
+    let section = |name| btf::section(elf, name).map_err(|e| Error::input(&b.path, e));
+    let Some(own) = section(".BTF")? else {
+        return Ok(None);
+    };
+    let bits = btf::pointer_bits(elf);
+    if let Some(distilled) = section(".BTF.base")? {
+        let base = Btf::parse(&distilled, None)
+            .map_err(|e| Error::input(&b.path, format!("section .BTF.base: {e}")))?;
+        let split = Btf::parse(&own, Some((base.next_id(), base.str_end())))
+            .map_err(|e| Error::input(&b.path, format!("section .BTF: {e}")))?;
+        let space = btf::Space {
+            base: Some(&base),
+            own: &split,
+            distilled: true,
+        };
+        return read_btf(space, bits, &b.path, None, exports).map(Some);
+    }
+    let Some(base) = cx.base else {
+        return Ok(None);
+    };
+    let vmlinux = cx.input.vmlinux.as_deref().unwrap_or(Path::new("vmlinux"));
+    let split = Btf::parse(&own, Some((base.next_id(), base.str_end())))
+        .map_err(|e| mismatch(&b.path, vmlinux, &e))?;
+    let space = btf::Space {
+        base: Some(base),
+        own: &split,
+        distilled: false,
+    };
+    read_btf(space, bits, &b.path, Some(vmlinux), exports).map(Some)
+}
+
+/// A split blob that does not read over its base was built against another
+/// kernel: say which two files disagree.
+fn mismatch(module: &Path, vmlinux: &Path, e: &str) -> Error {
+    Error::input(
+        module,
+        format!(
+            "its BTF does not match the BTF of {} (a module of another build?): {e}",
+            vmlinux.display()
+        ),
+    )
+}
+
+fn read_btf(
+    space: btf::Space<'_, '_>,
+    pointer_bits: u64,
+    path: &Path,
+    over: Option<&Path>,
+    exports: &mut [Symbol],
+) -> Result<Graph> {
+    let mut g = btf::read_types(space, pointer_bits, exports).map_err(|e| match over {
+        Some(v) => mismatch(path, v, &e),
+        None => Error::input(path, e),
+    })?;
+    g.btf = true;
+    // What every later walk relies on, as for DWARF.
+    if let Err((_, msg)) =
+        crate::graph::check_untagged_depth(&g, exports.iter().filter_map(|s| s.ty))
+    {
+        return Err(Error::input(path, format!("{msg} in the BTF")));
+    }
+    Ok(g)
+}
+
+/// A vmlinux without ELF headers: exports from the kernel's Module.symvers,
+/// types from the BTF found in it.
+fn read_raw_vmlinux(b: &Binary, cx: &Context<'_>, what: &str, t0: Instant) -> Result<BinaryRead> {
+    let Some(symvers) = &cx.input.vmlinux_symvers else {
+        return Err(Error::input(
+            &b.path,
+            format!(
+                "{what} without ELF headers: its exports cannot be read from it; pass the kernel's Module.symvers (--symvers1/--symvers2)"
+            ),
+        ));
+    };
+    let mut exports: Vec<Symbol> = super::symvers::read(symvers)?
+        .into_iter()
+        .filter(|s| s.module == "vmlinux")
+        .collect();
+    if exports.is_empty() {
+        return Err(Error::input(symvers, "lists no export of vmlinux"));
+    }
+    if let Some(w) = &cx.opts.whitelist {
+        exports.retain(|s| w.contains(&s.name));
+    }
+    let elf_time = t0.elapsed();
+    let t1 = Instant::now();
+    let (Some(base), false) = (cx.base, cx.opts.symbols_only) else {
+        return Ok(BinaryRead::untyped(
+            exports,
+            Typed::None,
+            elf_time,
+            Duration::ZERO,
+        ));
+    };
+    let space = btf::Space {
+        base: None,
+        own: base,
+        distilled: false,
+    };
+    // The images without ELF headers we read are arm64's: 64-bit pointers.
+    let g = read_btf(space, 64, &b.path, None, &mut exports)?;
+    let mut r = BinaryRead::typed(g, exports, DwarfStats::default(), Typed::Btf);
+    r.elf_time = elf_time;
+    r.dwarf_time = t1.elapsed();
+    Ok(r)
+}
+
+/// A vmlinux, or the kernel inside a boot image.
+fn load_vmlinux(path: &Path) -> Result<Vmlinux> {
+    if !path.is_file() {
+        return Err(Error::input(path, "no such file"));
+    }
+    Ok(Vmlinux::Elf(file::load(path)?))
 }
 
 /// Read a whole kernel build into one graph.
 pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, ReadReport)> {
     let t0 = Instant::now();
     let binaries = list_binaries(input)?;
-    let lookup = DebugLookup::new(input.debug_dirs.clone());
+    // The vmlinux first: every module's split BTF reads over its BTF.
+    let vmlinux = input.vmlinux.as_deref().map(load_vmlinux).transpose()?;
+    let base_bytes = match (&vmlinux, input.vmlinux.as_deref()) {
+        (Some(vm), Some(path)) if opts.types != TypeSource::Dwarf && !opts.symbols_only => {
+            vmlinux_btf(path, vm)?
+        }
+        _ => None,
+    };
+    let base = match (&base_bytes, input.vmlinux.as_deref()) {
+        (Some(bytes), Some(path)) => Some(
+            Btf::parse(bytes, None)
+                .map_err(|e| Error::input(path, format!("section .BTF: {e}")))?,
+        ),
+        _ => None,
+    };
+    let cx = Context {
+        lookup: DebugLookup::new(input.debug_dirs.clone()),
+        opts,
+        input,
+        vmlinux: vmlinux.as_ref(),
+        base: base.as_ref(),
+    };
     let bar = if opts.progress && binaries.len() > 1 {
         // Both sides are read at once: one line each, not one fought over.
         static BARS: std::sync::OnceLock<indicatif::MultiProgress> = std::sync::OnceLock::new();
@@ -220,7 +513,7 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
         .par_iter()
         .map(|b| {
             let mut machine = 0;
-            let r = read_binary(b, &lookup, opts, &mut machine);
+            let r = read_binary(b, &cx, &mut machine);
             if let Some(pb) = &bar {
                 pb.inc(1);
             }
@@ -265,15 +558,30 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
         report.elf_time += r.elf_time;
         report.dwarf_time += r.dwarf_time;
         let untyped = r.exports.iter().filter(|s| s.ty.is_none()).count();
-        if !r.has_debug {
-            report
-                .binaries_without_debug_info
-                .push(b.path.display().to_string());
-            report.modules_without_debug_info.push(b.module.clone());
-            report.untyped_no_debug_info += untyped;
-        } else if !r.exports.is_empty() && !opts.symbols_only {
-            report.modules_with_debug_info.push(b.module.clone());
-            report.untyped_no_die += untyped;
+        let typed = r.exports.len() - untyped;
+        match r.typed {
+            Typed::None | Typed::BtfWithoutBase => {
+                report
+                    .binaries_without_debug_info
+                    .push(b.path.display().to_string());
+                report.modules_without_debug_info.push(b.module.clone());
+                report.untyped_no_debug_info += untyped;
+                if r.typed == Typed::BtfWithoutBase {
+                    report.modules_btf_without_base += 1;
+                }
+            }
+            _ if r.exports.is_empty() || opts.symbols_only => {}
+            Typed::Dwarf => {
+                report.modules_with_debug_info.push(b.module.clone());
+                report.untyped_no_die += untyped;
+                report.typed_dwarf += typed;
+            }
+            Typed::Btf => {
+                report.modules_with_debug_info.push(b.module.clone());
+                report.untyped_not_in_btf += untyped;
+                report.typed_btf += typed;
+                report.binaries_btf += 1;
+            }
         }
         report.exports += r.exports.len();
         report.dwarf.add(&r.stats);

@@ -24,6 +24,9 @@ pub struct KernelArg<'a> {
     pub path: &'a Path,
     pub vmlinux: Option<&'a Path>,
     pub debug_dirs: &'a [PathBuf],
+    /// The kernel's Module.symvers, for the exports of a vmlinux without
+    /// ELF headers (an arm64 `Image`).
+    pub symvers: Option<&'a Path>,
     /// The option that gives its vmlinux (`--vmlinux1`), for messages.
     pub vmlinux_flag: &'a str,
     /// What messages call it when there are two (`the first kernel`, `OLD`).
@@ -37,6 +40,7 @@ impl<'a> KernelArg<'a> {
             path,
             vmlinux,
             debug_dirs,
+            symvers: None,
             vmlinux_flag: "--vmlinux",
             side: "the kernel",
         }
@@ -65,16 +69,18 @@ pub enum Source {
         modules: PathBuf,
         vmlinux: PathBuf,
         debug_dirs: Vec<PathBuf>,
+        symvers: Option<PathBuf>,
     },
     /// A directory of modules without a vmlinux in it, and none given.
     ModulesOnly {
         dir: PathBuf,
         debug_dirs: Vec<PathBuf>,
     },
-    /// A lone ELF file: a vmlinux without modules.
+    /// A lone vmlinux (an ELF file or a boot image) without modules.
     Vmlinux {
         path: PathBuf,
         debug_dirs: Vec<PathBuf>,
+        symvers: Option<PathBuf>,
     },
     /// A `kmi dump` baseline: a kernel's exports and their types.
     /// `modules_only` when it holds no vmlinux export (it was made from
@@ -105,6 +111,8 @@ enum Content {
     ElfObject,
     Dump,
     Symvers,
+    /// A kernel boot image (vmlinuz): what kind.
+    BootImage(&'static str),
     Empty,
     Other,
 }
@@ -121,11 +129,24 @@ fn sniff(path: &Path) -> Result<Content> {
         }
     } else if dump::is_dump(&head) {
         Content::Dump
+    } else if let Some(what) = boot_image_kind(&head) {
+        Content::BootImage(what)
     } else if symvers::looks_like(&head) {
         Content::Symvers
     } else {
         Content::Other
     })
+}
+
+/// TEMPORARY until read::file::image lands.
+fn boot_image_kind(head: &[u8]) -> Option<&'static str> {
+    if head.get(0x202..0x206) == Some(b"HdrS") {
+        Some("an x86 bzImage")
+    } else if head.get(0x38..0x3c) == Some(b"ARM\x64") {
+        Some("an arm64 Image")
+    } else {
+        None
+    }
 }
 
 /// `e_type == ET_REL`: the half-word at offset 16, in the byte order that
@@ -157,14 +178,14 @@ fn check_vmlinux(v: &Path, flag: &str) -> Result<()> {
         ));
     }
     match sniff(v)? {
-        Content::Elf => Ok(()),
+        Content::Elf | Content::BootImage(_) => Ok(()),
         Content::ElfObject => Err(Error::input(
             v,
             format!("is a kernel module, but {flag} names the vmlinux"),
         )),
         _ => Err(Error::input(
             v,
-            format!("not an ELF file, but {flag} names the vmlinux"),
+            format!("neither an ELF file nor a kernel boot image, but {flag} names the vmlinux"),
         )),
     }
 }
@@ -183,6 +204,7 @@ impl Source {
                     modules: path.to_path_buf(),
                     vmlinux: v.to_path_buf(),
                     debug_dirs,
+                    symvers: arg.symvers.map(Path::to_path_buf),
                 });
             }
             // A Debian debug package has its vmlinux there as a link.
@@ -197,6 +219,7 @@ impl Source {
         let content = sniff(path)?;
         let what = match content {
             Content::Elf => "an ELF file (a vmlinux)",
+            Content::BootImage(what) => what,
             Content::Dump => "a kmi dump",
             Content::Symvers => "a Module.symvers",
             Content::ElfObject => {
@@ -209,7 +232,7 @@ impl Source {
             Content::Other => {
                 return Err(Error::input(
                     path,
-                    "not a kernel: neither a directory, an ELF file, a kmi dump nor a Module.symvers",
+                    "not a kernel: neither a directory, an ELF file, a kernel boot image, a kmi dump nor a Module.symvers",
                 ));
             }
         };
@@ -220,12 +243,16 @@ impl Source {
                 arg.vmlinux_flag
             ));
         }
-        if content != Content::Elf && !arg.debug_dirs.is_empty() {
+        if !matches!(content, Content::Elf | Content::BootImage(_)) && !arg.debug_dirs.is_empty() {
             return usage("it holds no binaries, so debug info dirs cannot be used with it".into());
         }
         let path = path.to_path_buf();
         match content {
-            Content::Elf => Ok(Source::Vmlinux { path, debug_dirs }),
+            Content::Elf | Content::BootImage(_) => Ok(Source::Vmlinux {
+                path,
+                debug_dirs,
+                symvers: arg.symvers.map(Path::to_path_buf),
+            }),
             Content::Dump => {
                 let modules_only = !dump::has_vmlinux_exports(&file::load_text(&path)?);
                 Ok(Source::Dump { path, modules_only })
@@ -269,21 +296,41 @@ impl Source {
 
     /// The ELF files to read, for the forms that are ELF files.
     pub fn binaries(&self) -> Option<KernelInput> {
-        let (vmlinux, modules_dir, debug_dirs) = match self {
-            Source::Tree { dir, debug_dirs } => (Some(dir.join("vmlinux")), Some(dir), debug_dirs),
+        let (vmlinux, modules_dir, debug_dirs, symvers) = match self {
+            Source::Tree { dir, debug_dirs } => {
+                (Some(dir.join("vmlinux")), Some(dir), debug_dirs, None)
+            }
             Source::Split {
                 modules,
                 vmlinux,
                 debug_dirs,
-            } => (Some(vmlinux.clone()), Some(modules), debug_dirs),
-            Source::ModulesOnly { dir, debug_dirs } => (None, Some(dir), debug_dirs),
-            Source::Vmlinux { path, debug_dirs } => (Some(path.clone()), None, debug_dirs),
+                symvers,
+            } => (
+                Some(vmlinux.clone()),
+                Some(modules),
+                debug_dirs,
+                symvers.clone(),
+            ),
+            Source::ModulesOnly { dir, debug_dirs } => (None, Some(dir), debug_dirs, None),
+            Source::Vmlinux {
+                path,
+                debug_dirs,
+                symvers,
+            } => (Some(path.clone()), None, debug_dirs, symvers.clone()),
             Source::Dump { .. } | Source::Symvers { .. } => return None,
         };
+        // What the kernel's headers package installs, reached from its
+        // modules directory (`/lib/modules/RELEASE/build`).
+        let symvers = symvers.or_else(|| {
+            modules_dir
+                .map(|d| d.join("build/Module.symvers"))
+                .filter(|p| p.is_file())
+        });
         Some(KernelInput {
             vmlinux,
             modules_dir: modules_dir.cloned(),
             debug_dirs: debug_dirs.clone(),
+            vmlinux_symvers: symvers,
         })
     }
 
@@ -331,6 +378,7 @@ impl Source {
                     whitelist: None,
                     symbols_only: true,
                     progress,
+                    types: Default::default(),
                 };
                 Ok(self.read(&opts)?.0.symbols)
             }
@@ -434,10 +482,12 @@ fn vmlinux_alone(a: Source, b: Source) -> (Source, Source, Option<String>) {
         Source::Split {
             vmlinux,
             debug_dirs,
+            symvers,
             ..
         } => Source::Vmlinux {
             path: vmlinux,
             debug_dirs,
+            symvers,
         },
         other => other,
     };
@@ -466,6 +516,7 @@ mod tests {
             path,
             vmlinux,
             debug_dirs: dirs,
+            symvers: None,
             vmlinux_flag: "--vmlinux1",
             side: "the first kernel",
         }
@@ -606,6 +657,7 @@ mod tests {
             path,
             vmlinux: None,
             debug_dirs: &[],
+            symvers: None,
             vmlinux_flag: flag,
             side,
         };

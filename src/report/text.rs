@@ -168,7 +168,7 @@ fn header(s: &Symbol) -> String {
 
 /// What an entry says of a symbol no debug info describes, rather than
 /// print a bare name as if it had no type.
-const UNTYPED: &str = "no type information (no debug info describes this symbol)";
+const UNTYPED: &str = "no type information (no debug info or BTF describes this symbol)";
 
 fn untyped(s: &Symbol) -> String {
     if s.ty.is_some() {

@@ -2,6 +2,7 @@
 //! library) on ../shared/fixtures. One binary links once, which keeps CI quick.
 
 mod bounds;
+mod btf;
 mod common;
 mod corrupt;
 mod cycles;

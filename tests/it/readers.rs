@@ -77,7 +77,7 @@ fn crcs_and_gpl_of_a_6_1_kernel_match_module_symvers() {
         &KernelInput {
             vmlinux: Some(kernels().join("v1/vmlinux")),
             modules_dir: Some(kernels().join("v1/modules")),
-            debug_dirs: vec![],
+            ..Default::default()
         },
         &ReadOptions {
             symbols_only: true,

@@ -86,7 +86,7 @@ fn an_export_without_a_die_says_so() {
     assert_eq!(r.code, 12, "{}", r.stderr);
     assert!(
         r.stdout.contains(
-            "[D] 'symbol asm_fn' [m], no type information (no debug info describes this symbol)"
+            "[D] 'symbol asm_fn' [m], no type information (no debug info or BTF describes this symbol)"
         ),
         "{}",
         r.stdout
@@ -108,8 +108,10 @@ fn debug_info_on_one_side_only_is_a_warning() {
         .unwrap();
     assert!(cp.success());
     let ko = v2.join("modules/extra/kmi_a.ko");
+    // Neither DWARF nor BTF left.
     let strip = Command::new("objcopy")
         .arg("--strip-debug")
+        .arg("--remove-section=.BTF")
         .arg(&ko)
         .status()
         .expect("objcopy (binutils) is needed by this test");
@@ -119,7 +121,7 @@ fn debug_info_on_one_side_only_is_a_warning() {
     assert_eq!(r.code, 12, "{}", r.stderr);
     assert_eq!(
         r.stderr,
-        "kmidiff: warning: 1 binaries have debug info on one side only (e.g. kmi_a): their exports are compared by symbol only, type changes in them are not seen\n"
+        "kmidiff: warning: 1 binaries have types (debug info or BTF) on one side only (e.g. kmi_a): their exports are compared by symbol only, type changes in them are not seen\n"
     );
     // Both plain: no warning (nothing is compared with types to miss).
     let r = run("kmidiff", &[v1.to_str().unwrap(), v1.to_str().unwrap()]);

@@ -7,7 +7,7 @@ use crate::abi_check::report::{AbiReport, write_json, write_text};
 use crate::compare::ChangeKind;
 use crate::compare::explain::{Explained, explain};
 use crate::error::{Error, Result};
-use crate::read::kernel::ReadOptions;
+use crate::read::kernel::{ReadOptions, TypeSource};
 use crate::read::source::{KernelArg, Needs, Source};
 use crate::report::Format;
 use rustc_hash::FxHashSet;
@@ -37,6 +37,17 @@ pub struct Args {
     /// vmlinux of NEW (NEW is then its modules directory)
     #[arg(long = "vmlinux2", value_name = "PATH")]
     pub vmlinux2: Option<PathBuf>,
+    /// Module.symvers of OLD: the exports of a vmlinux without ELF headers
+    /// (an arm64 Image)
+    #[arg(long = "symvers1", value_name = "FILE")]
+    pub symvers1: Option<PathBuf>,
+    /// Module.symvers of NEW
+    #[arg(long = "symvers2", value_name = "FILE")]
+    pub symvers2: Option<PathBuf>,
+    /// Where --explain reads types from: DWARF where a binary has it and BTF
+    /// otherwise (auto), or only one of them
+    #[arg(long, value_enum, default_value_t = TypeSource::Auto)]
+    pub types: TypeSource,
     /// Accepted changes: lines `symbol GLOB` or `module GLOB`, `#` comments; repeatable
     #[arg(long = "ignore", value_name = "FILE")]
     pub ignore: Vec<PathBuf>,
@@ -54,17 +65,30 @@ pub struct Args {
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
     let rules = IgnoreRules::load(&args.ignore)?;
-    let side = |path, vmlinux, vmlinux_flag, side| KernelArg {
+    let side = |path, vmlinux, symvers, vmlinux_flag, side| KernelArg {
         path,
         vmlinux,
         debug_dirs: &[],
+        symvers,
         vmlinux_flag,
         side,
     };
     let (old, new) = crate::cli::two_kernels(
         "kmi",
-        &side(&args.old, args.vmlinux1.as_deref(), "--vmlinux1", "OLD"),
-        &side(&args.new, args.vmlinux2.as_deref(), "--vmlinux2", "NEW"),
+        &side(
+            &args.old,
+            args.vmlinux1.as_deref(),
+            args.symvers1.as_deref(),
+            "--vmlinux1",
+            "OLD",
+        ),
+        &side(
+            &args.new,
+            args.vmlinux2.as_deref(),
+            args.symvers2.as_deref(),
+            "--vmlinux2",
+            "NEW",
+        ),
         Needs::Symbols,
     )?;
     if args.explain && !(old.has_types() && new.has_types()) {
@@ -96,7 +120,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
                 .filter(|c| c.kind == ChangeKind::CrcChanged)
                 .map(|c| c.symbol.clone())
                 .collect();
-            let e = explain_trees(ta, tb, &names, progress)?;
+            let e = explain_trees(ta, tb, &names, progress, args.types)?;
             if args.verbose {
                 say!(
                     "kmi: explained {} CRC changes in {:.2?}",
@@ -137,7 +161,13 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
 
 /// Read both kernels again, this time with types but only for `names`, and
 /// compare their types.
-fn explain_trees(a: &Source, b: &Source, names: &[String], progress: bool) -> Result<Explained> {
+fn explain_trees(
+    a: &Source,
+    b: &Source,
+    names: &[String],
+    progress: bool,
+    types: TypeSource,
+) -> Result<Explained> {
     if names.is_empty() {
         return Ok(Default::default());
     }
@@ -145,6 +175,7 @@ fn explain_trees(a: &Source, b: &Source, names: &[String], progress: bool) -> Re
         whitelist: Some(names.iter().cloned().collect::<FxHashSet<String>>()),
         symbols_only: false,
         progress,
+        types,
     };
     let (ra, rb) = rayon::join(|| a.read(&opts), || b.read(&opts));
     let (ga, _) = ra?;

@@ -4,7 +4,7 @@ use crate::dump;
 use crate::error::{Error, Result};
 use crate::filter::whitelist;
 use crate::graph::Graph;
-use crate::read::kernel::ReadOptions;
+use crate::read::kernel::{ReadOptions, TypeSource};
 use crate::read::source::{KernelArg, Needs};
 use rustc_hash::FxHashSet;
 use std::io::Write;
@@ -31,6 +31,14 @@ pub struct Args {
     /// vmlinux of the kernel, when it is not KERNEL/vmlinux
     #[arg(long, value_name = "PATH")]
     pub vmlinux: Option<PathBuf>,
+    /// The kernel's Module.symvers: the exports of a vmlinux without ELF
+    /// headers (an arm64 Image)
+    #[arg(long, value_name = "FILE")]
+    pub symvers: Option<PathBuf>,
+    /// Where types come from: DWARF where a binary has it and BTF otherwise
+    /// (auto), or only one of them
+    #[arg(long, value_enum, default_value_t = TypeSource::Auto)]
+    pub types: TypeSource,
     /// Dump only the symbols of this list (Android symbol list, libabigail
     /// whitelist or one symbol per line) and the types they reach; repeatable
     #[arg(long = "kmi-whitelist", short = 'w', value_name = "LIST")]
@@ -45,12 +53,14 @@ pub struct Args {
 
 /// The kernel of `args`, narrowed to `list`.
 fn read_kernel_arg(args: &Args, list: Option<&FxHashSet<String>>) -> Result<Graph> {
-    let kernel = KernelArg::one(&args.kernel, args.vmlinux.as_deref(), &args.debug_info_dir);
+    let mut kernel = KernelArg::one(&args.kernel, args.vmlinux.as_deref(), &args.debug_info_dir);
+    kernel.symvers = args.symvers.as_deref();
     let src = crate::cli::one_kernel("kmi", &kernel, Needs::Types)?;
     let opts = ReadOptions {
         whitelist: list.cloned(),
         symbols_only: false,
         progress: crate::cli::stderr_is_terminal() && !args.verbose,
+        types: args.types,
     };
     let (g, report) = src.read(&opts)?;
     if let Some(w) = report

@@ -33,6 +33,10 @@ pub struct Args {
     /// vmlinux of the kernel (--kernel is then its modules directory)
     #[arg(long, value_name = "PATH")]
     pub vmlinux: Option<PathBuf>,
+    /// The kernel's Module.symvers: the exports of a vmlinux without ELF
+    /// headers (an arm64 Image)
+    #[arg(long, value_name = "FILE")]
+    pub symvers: Option<PathBuf>,
     /// The kernel's vermagic, when it cannot be read from the kernel (kmi dump, Module.symvers)
     #[arg(long, value_name = "STRING")]
     pub vermagic: Option<String>,
@@ -52,7 +56,8 @@ pub struct Args {
 
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
-    let kernel = KernelArg::one(&args.kernel, args.vmlinux.as_deref(), &[]);
+    let mut kernel = KernelArg::one(&args.kernel, args.vmlinux.as_deref(), &[]);
+    kernel.symvers = args.symvers.as_deref();
     let src = crate::cli::one_kernel("kmi", &kernel, Needs::Symbols)?;
     if args.explain && !src.has_types() {
         return Err(Error::Usage(

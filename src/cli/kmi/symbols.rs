@@ -34,6 +34,10 @@ pub struct KernelArgs {
     /// vmlinux of the kernel, when it is not KERNEL/vmlinux
     #[arg(long, value_name = "PATH")]
     pub vmlinux: Option<PathBuf>,
+    /// The kernel's Module.symvers: the exports of a vmlinux without ELF
+    /// headers (an arm64 Image)
+    #[arg(long, value_name = "FILE")]
+    pub symvers: Option<PathBuf>,
     /// The modules whose imports count: .ko files (also .ko.xz/.zst/.gz), or
     /// directories searched recursively
     #[arg(required = true, value_name = "MODULE")]
@@ -111,7 +115,8 @@ fn read_modules(args: &[PathBuf]) -> Result<Vec<Module>> {
 
 /// The names the kernel exports (vmlinux and its own modules).
 fn kernel_exports(k: &KernelArgs) -> Result<FxHashSet<String>> {
-    let kernel = KernelArg::one(&k.kernel, k.vmlinux.as_deref(), &[]);
+    let mut kernel = KernelArg::one(&k.kernel, k.vmlinux.as_deref(), &[]);
+    kernel.symvers = k.symvers.as_deref();
     let src = crate::cli::one_kernel("kmi", &kernel, Needs::Symbols)?;
     let symbols = src.read_symbols(false)?;
     Ok(symbols.into_iter().map(|s| s.name).collect())

@@ -573,6 +573,14 @@ impl<'s> Walker<'_, 's> {
                     let value = match c.attr_value(DW_AT_const_value) {
                         Some(AttributeValue::Sdata(v)) => v,
                         Some(AttributeValue::Udata(v)) => v as i64,
+                        // GCC writes the values of an unsigned enum in
+                        // fixed-size forms and a signed one's as sdata
+                        // (clang likewise): 0x80 in a data1 is 128, as
+                        // BTF, genksyms and the compiler have it, not -128.
+                        Some(AttributeValue::Data1(v)) => i64::from(v),
+                        Some(AttributeValue::Data2(v)) => i64::from(v),
+                        Some(AttributeValue::Data4(v)) => i64::from(v),
+                        Some(AttributeValue::Data8(v)) => v as i64,
                         Some(v) => v
                             .sdata_value()
                             .or(v.udata_value().map(|u| u as i64))

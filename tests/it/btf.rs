@@ -1,0 +1,196 @@
+//! Types from BTF: the fixtures' own `.BTF` (vmlinux) and split `.BTF`
+//! (modules), alone and against DWARF of the same build.
+
+use crate::common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A copy of fixture kernel `v` as a plain package has it: every binary
+/// stripped of its debug info, `.BTF` and `.symtab` kept.
+fn plain(v: &str) -> PathBuf {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("btf-plain").join(v);
+    if dir.join("done").exists() {
+        return dir;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let cp = Command::new("cp")
+        .arg("-rL")
+        .arg(kernels().join(v))
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    let mut bins = vec![dir.join("vmlinux")];
+    collect_ko(&dir.join("modules"), &mut bins);
+    for b in bins {
+        let st = Command::new("objcopy")
+            .arg("--strip-debug")
+            .arg(&b)
+            .status()
+            .expect("objcopy (binutils) is needed by this test");
+        assert!(st.success(), "{}", b.display());
+    }
+    std::fs::write(dir.join("done"), "").unwrap();
+    dir
+}
+
+fn collect_ko(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            collect_ko(&p, out);
+        } else if p.extension().is_some_and(|x| x == "ko") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn btf_alone_reports_the_fixture_changes() {
+    let r = run("kmidiff", &["--types", "btf", "v1", "v2"]);
+    assert_eq!(r.code, 12, "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+    insta::assert_snapshot!("btf_v1_v2", r.stdout);
+    // Every function change of EXPECTED-v1-v2.md is in it; the variables,
+    // which BTF does not describe, are reported by their CRC alone.
+    let exp = expected();
+    for t in exp["type_changed"].as_array().unwrap() {
+        let name = t["symbol"].as_str().unwrap();
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| {
+                l.starts_with("  [C] ")
+                    && (l.contains(&format!("{name}(")) || l.contains(&format!(" {name}'")))
+            })
+            .unwrap_or_else(|| panic!("{name} missing"));
+        if t["kind"] == "function" {
+            assert!(line.contains(&format!("{name}(")), "{line}");
+        }
+    }
+    for ty in exp["changed_types"].as_object().unwrap().keys() {
+        assert!(
+            r.stdout.contains(&format!("\n'{ty}' changed:")),
+            "{ty} missing"
+        );
+    }
+}
+
+#[test]
+fn a_plain_tree_is_read_from_btf() {
+    let p1 = plain("v1");
+    let r = run("kmidiff", &["--verbose", s(&p1), s(&p1)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr
+            .contains("0 exports typed from DWARF, 4101 from BTF (7 binaries); untyped: 0 in binaries without debug info or BTF, 0 described by no DIE, 262 not described by BTF"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// A `-dbg` tree against the plain package of the same build: no change,
+/// either way round, and no warning.
+#[test]
+fn dwarf_against_btf_of_the_same_build_is_no_change() {
+    let p1 = plain("v1");
+    let v1 = kernels().join("v1");
+    for (a, b) in [(&v1, &p1), (&p1, &v1)] {
+        let r = run("kmidiff", &[s(a), s(b)]);
+        assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
+    }
+}
+
+/// DWARF on one side, BTF on the other: the changes of the fixtures are
+/// still found.
+#[test]
+fn dwarf_against_btf_of_another_build() {
+    let p2 = plain("v2");
+    let r = run("kmidiff", &["v1", s(&p2)]);
+    assert_eq!(r.code, 12, "{}", r.stderr);
+    let btf = run("kmidiff", &["--types", "btf", "v1", "v2"]);
+    let changed = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.starts_with("  [C] 'function"))
+            .map(|l| l.split(" [").next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(changed(&r.stdout), changed(&btf.stdout));
+}
+
+#[test]
+fn types_dwarf_on_a_plain_tree_says_no_types() {
+    let p1 = plain("v1");
+    let p2 = plain("v2");
+    let r = run("kmidiff", &["--types", "dwarf", s(&p1), s(&p2)]);
+    assert_eq!(r.code, 12, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.lines().collect::<Vec<_>>(),
+        [
+            "kmidiff: warning: the first kernel has no debug info and no BTF: its 4363 exports are compared by symbol only, their types are not compared",
+            "kmidiff: warning: the second kernel has no debug info and no BTF: its 4364 exports are compared by symbol only, their types are not compared",
+        ]
+    );
+}
+
+/// A module of one build in the tree of another: its split BTF does not
+/// read over that vmlinux's BTF, and the error names both files.
+#[test]
+fn a_module_of_another_build_is_an_error() {
+    let dir = scratch("btf-mismatch");
+    let _ = std::fs::remove_dir_all(&dir);
+    let p1 = plain("v1");
+    let p2 = plain("v2");
+    std::fs::create_dir_all(dir.join("modules")).unwrap();
+    std::fs::copy(p1.join("vmlinux"), dir.join("vmlinux")).unwrap();
+    let ko = p2.join("modules/extra/kmi_a.ko");
+    std::fs::copy(&ko, dir.join("modules/kmi_a.ko")).unwrap();
+    let r = run("kmidiff", &[s(&dir), s(&dir)]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let vmlinux = dir.join("vmlinux");
+    let want = format!(
+        "kmidiff: {}: its BTF does not match the BTF of {} (a module of another build?)",
+        dir.join("modules/kmi_a.ko").display(),
+        vmlinux.display()
+    );
+    assert!(r.stderr.starts_with(&want), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+}
+
+/// Modules with BTF and no vmlinux: nothing to read their split BTF over.
+#[test]
+fn split_btf_without_its_vmlinux_is_said() {
+    let p1 = plain("v1");
+    let m = p1.join("modules");
+    let r = run("kmidiff", &[s(&m), s(&m)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("its modules' BTF cannot be read without the vmlinux's BTF"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// A dump of a kernel read from BTF says so, and compares as the tree does.
+#[test]
+fn a_btf_dump_round_trips() {
+    let p1 = plain("v1");
+    let dir = scratch("btf-dump");
+    let out = dir.join("v1-btf.kmi");
+    let r = run("kmi", &["dump", s(&p1), "-o", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().nth(2), Some("flags btf"));
+    for (a, b) in [(s(&out), s(&p1)), (s(&out), "v1")] {
+        let r = run("kmidiff", &[a, b]);
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (0, "", ""),
+            "{a} {b}"
+        );
+    }
+}
