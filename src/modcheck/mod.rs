@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::graph::Symbol;
 use crate::read::exports::read_exports;
 use crate::read::file;
-use crate::read::kernel::{KernelInput, ReadOptions};
+use crate::read::kernel::{KernelInput, ReadOptions, Vmlinux};
 use crate::read::modinfo::{
     self, Import, ModInfo, ModuleVersions, VersionsLayout, license_is_gpl_compatible, same_magic,
     vermagic_release,
@@ -107,17 +107,23 @@ impl KernelView {
 fn tree_vermagic(k: &KernelInput, modules: &[PathBuf]) -> Result<(Option<String>, VermagicSource)> {
     let mut release = None;
     if let Some(v) = &k.vmlinux {
-        let data = file::load(v)?;
-        let elf = file::parse_elf(v, &data)?;
-        release = modinfo::kernel_release(&data);
-        // `vermagic` is a static array, and a local symbol of that name could
-        // come from elsewhere: it must start with the banner's release.
-        if let Some(m) = modinfo::vmlinux_vermagic(&elf)
-            && release
-                .as_ref()
-                .is_none_or(|r| m.starts_with(&format!("{r} ")))
-        {
-            return Ok((Some(m), VermagicSource::Vmlinux));
+        match crate::read::kernel::load_vmlinux(v)? {
+            Vmlinux::Elf(data) => {
+                let elf = file::parse_elf(v, &data)?;
+                release = modinfo::kernel_release(&data);
+                // `vermagic` is a static array, and a local symbol of that
+                // name could come from elsewhere: it must start with the
+                // banner's release.
+                if let Some(m) = modinfo::vmlinux_vermagic(&elf)
+                    && release
+                        .as_ref()
+                        .is_none_or(|r| m.starts_with(&format!("{r} ")))
+                {
+                    return Ok((Some(m), VermagicSource::Vmlinux));
+                }
+            }
+            // A boot image without ELF headers still holds the banner.
+            Vmlinux::Raw { data, .. } => release = modinfo::kernel_release(&data),
         }
     }
     // Most common wins: a tree may hold a few out-of-tree modules built

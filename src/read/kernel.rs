@@ -279,6 +279,14 @@ fn read_binary(b: &Binary, cx: &Context<'_>, machine: &mut u16) -> Result<Binary
         ));
     }
     let mut exports = read_exports(&elf, &b.module);
+    // A kernel always exports: none found means a table we could not read
+    // (or not a vmlinux at all), never an empty side.
+    if is_vmlinux && exports.is_empty() {
+        return Err(Error::input(
+            &b.path,
+            "no exported symbol found (no __ksymtab entries): not a vmlinux, or one whose export table cannot be read",
+        ));
+    }
     if let Some(w) = &opts.whitelist {
         exports.retain(|s| w.contains(&s.name));
     }
@@ -460,7 +468,7 @@ fn read_raw_vmlinux(b: &Binary, cx: &Context<'_>, what: &str, t0: Instant) -> Re
 }
 
 /// A vmlinux, or the kernel inside a boot image.
-fn load_vmlinux(path: &Path) -> Result<Vmlinux> {
+pub fn load_vmlinux(path: &Path) -> Result<Vmlinux> {
     if !path.is_file() {
         return Err(Error::input(path, "no such file"));
     }
