@@ -41,6 +41,7 @@ pub const HARNESSES: &[(&str, Harness)] = &[
     ("ignore", ignore),
     ("dump", dump),
     ("decompress", decompress),
+    ("kernel_image", kernel_image),
 ];
 
 /// ELF parsing and the export table (`__ksymtab*`, `__kcrctab*`).
@@ -168,7 +169,19 @@ pub fn dump(data: &[u8]) {
     let _ = crate::dump::parse(data, name());
 }
 
-/// The gzip, xz and zstd decoders (picked by magic bytes, as for a `.ko.*`).
+/// The decoders (picked by magic bytes, as for a `.ko.*` or the payload of
+/// a boot image).
 pub fn decompress(data: &[u8]) {
     let _ = file::decompress_bytes(data, FUZZ_DECOMPRESS_CAP);
+}
+
+/// Kernel boot images (bzImage, EFI zboot, arm64 Image, s390x) and the ELF
+/// that comes out of them.
+pub fn kernel_image(data: &[u8]) {
+    let _ = file::looks_like_boot_image(data);
+    if let Ok(file::KernelImage::Elf(elf)) =
+        file::parse_kernel_image(name(), data, FUZZ_DECOMPRESS_CAP)
+    {
+        let _ = file::parse_elf(name(), &elf);
+    }
 }
