@@ -42,6 +42,7 @@ pub const HARNESSES: &[(&str, Harness)] = &[
     ("dump", dump),
     ("decompress", decompress),
     ("btf", btf),
+    ("kernel_image", kernel_image),
 ];
 
 /// ELF parsing and the export table (`__ksymtab*`, `__kcrctab*`).
@@ -169,7 +170,8 @@ pub fn dump(data: &[u8]) {
     let _ = crate::dump::parse(data, name());
 }
 
-/// The gzip, xz and zstd decoders (picked by magic bytes, as for a `.ko.*`).
+/// The decoders (picked by magic bytes, as for a `.ko.*` or the payload of
+/// a boot image).
 pub fn decompress(data: &[u8]) {
     let _ = file::decompress_bytes(data, FUZZ_DECOMPRESS_CAP);
 }
@@ -238,5 +240,16 @@ pub fn btf(data: &[u8]) {
         && crate::graph::check_untagged_depth(&g, syms.iter().filter_map(|s| s.ty)).is_ok()
     {
         let _ = crate::graph::dedup::graph_keys(&g);
+    }
+}
+
+/// Kernel boot images (bzImage, EFI zboot, arm64 Image, s390x) and the ELF
+/// that comes out of them.
+pub fn kernel_image(data: &[u8]) {
+    let _ = file::looks_like_boot_image(data);
+    if let Ok(file::KernelImage::Elf(elf)) =
+        file::parse_kernel_image(name(), data, FUZZ_DECOMPRESS_CAP)
+    {
+        let _ = file::parse_elf(name(), &elf);
     }
 }

@@ -225,4 +225,5 @@ harness_tests!(
     ignore,
     dump,
     decompress,
+    kernel_image,
 );

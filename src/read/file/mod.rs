@@ -1,6 +1,6 @@
 //! Getting the bytes of an input file, and finding the module files of a tree.
 //! The codecs are in `codec`, the ELF extent that bounds what is kept in
-//! `extent`, module discovery in `modules`.
+//! `extent`, module discovery in `modules`, kernel boot images in `image`.
 //!
 //! Distributions ship modules plain (Debian), xz-compressed (Fedora, RHEL,
 //! SUSE), zstd-compressed (Arch, newer Fedora) or gzip-compressed, and a
@@ -23,11 +23,13 @@ use crate::error::{Error, Result};
 
 mod codec;
 mod extent;
+mod image;
 mod modules;
 #[cfg(test)]
 mod tests;
 
 pub use codec::decompress_bytes;
+pub use image::{KernelImage, load_kernel, looks_like_boot_image, parse_kernel_image};
 pub use modules::{check_kind, find_modules, kbuild_name, module_files, module_name, odd_kind};
 
 use codec::{DecodeError, Format, Sink, decompress};
@@ -149,6 +151,23 @@ enum Kind {
 }
 
 fn load_as(path: &Path, kind: Kind) -> Result<FileData> {
+    let cap = match kind {
+        Kind::Elf => max_input_size(),
+        Kind::Text => max_text_size(),
+    };
+    let raw = open_raw(path, kind, cap)?;
+    let Some(format) = Format::detect(&raw) else {
+        if kind == Kind::Elf {
+            check_plain_elf(path, &raw);
+        }
+        return Ok(raw);
+    };
+    inflate_input(path, &raw, format, cap, kind == Kind::Elf)
+}
+
+/// The bytes of `path` as they are on disk: mapped when it is a regular
+/// file, else read (up to `cap`).
+fn open_raw(path: &Path, kind: Kind, cap: u64) -> Result<FileData> {
     check_kind(path, true)?;
     let file =
         File::open(path).map_err(|e| Error::input(path, format!("cannot open: {}", io_msg(&e))))?;
@@ -160,10 +179,6 @@ fn load_as(path: &Path, kind: Kind) -> Result<FileData> {
         // less helpful message.
         return Err(Error::input(path, "is a directory"));
     }
-    let cap = match kind {
-        Kind::Elf => max_input_size(),
-        Kind::Text => max_text_size(),
-    };
     let too_big = || {
         Error::input(
             path,
@@ -174,7 +189,7 @@ fn load_as(path: &Path, kind: Kind) -> Result<FileData> {
         )
     };
 
-    let raw = if meta.is_file() && meta.len() > 0 {
+    if meta.is_file() && meta.len() > 0 {
         // A mapped ELF costs only the pages touched; a text input is split
         // into owned strings, so its size is checked before anything is read.
         if kind == Kind::Text && meta.len() > cap {
@@ -187,7 +202,7 @@ fn load_as(path: &Path, kind: Kind) -> Result<FileData> {
         // copy hundreds of megabytes of DWARF we mostly never look at.
         let map = unsafe { Mmap::map(&file) }
             .map_err(|e| Error::input(path, format!("cannot map: {}", io_msg(&e))))?;
-        FileData(Inner::Mapped(map))
+        Ok(FileData(Inner::Mapped(map)))
     } else {
         // A zero-length map is an error, and pipes (`<(zcat x.ko.gz)`) or
         // procfs-like files that report size 0 cannot be mapped: read them.
@@ -199,24 +214,28 @@ fn load_as(path: &Path, kind: Kind) -> Result<FileData> {
         if buf.len() as u64 > cap {
             return Err(too_big());
         }
-        FileData::from_vec(buf)
-    };
+        Ok(FileData::from_vec(buf))
+    }
+}
 
-    let Some(format) = Format::detect(&raw) else {
-        if kind == Kind::Elf && raw.starts_with(ELF_MAGIC) {
-            let tail = &raw[raw.len().saturating_sub(MODULE_SIG_MAGIC.len())..];
-            // A header that contradicts itself gives no extent to trust:
-            // the ELF checks name the problem instead of this warning.
-            if super::elfcheck::check_header(&raw).is_ok()
-                && let Ok(extent) = elf_extent(&raw)
-            {
-                check_trailing(path, extent, raw.len() as u64, tail);
-            }
+/// Warns about bytes past the extent of a plain ELF file.
+fn check_plain_elf(path: &Path, raw: &[u8]) {
+    if raw.starts_with(ELF_MAGIC) {
+        let tail = &raw[raw.len().saturating_sub(MODULE_SIG_MAGIC.len())..];
+        // A header that contradicts itself gives no extent to trust:
+        // the ELF checks name the problem instead of this warning.
+        if super::elfcheck::check_header(raw).is_ok()
+            && let Ok(extent) = elf_extent(raw)
+        {
+            check_trailing(path, extent, raw.len() as u64, tail);
         }
-        return Ok(raw);
-    };
-    let mut sink = Sink::new(cap, kind == Kind::Elf);
-    decompress(format, &raw, &mut sink, max_input_size())
+    }
+}
+
+/// Decompresses `raw`, keeping only the ELF's extent when `elf`.
+fn inflate_input(path: &Path, raw: &[u8], format: Format, cap: u64, elf: bool) -> Result<FileData> {
+    let mut sink = Sink::new(cap, elf);
+    decompress(format, raw, &mut sink, max_input_size())
         .map_err(|e| Error::input(path, e.message(format, cap)))?;
     if let Some(extent) = sink.extent {
         check_trailing(path, extent, sink.total, &sink.tail);
