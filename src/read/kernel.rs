@@ -3,7 +3,7 @@
 
 use super::debuginfo::DebugLookup;
 use super::dwarf::{self, DwarfStats};
-use super::exports::read_exports;
+use super::exports::try_read_exports;
 use super::file;
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Symbol};
@@ -164,7 +164,7 @@ fn read_binary(
             format!("e_type is {e_type}, but a kernel module is a relocatable object (ET_REL)"),
         ));
     }
-    let mut exports = read_exports(&elf, &b.module);
+    let mut exports = try_read_exports(&elf, &b.module, &b.path)?;
     if let Some(w) = &opts.whitelist {
         exports.retain(|s| w.contains(&s.name));
     }
