@@ -15,7 +15,7 @@
 use std::path::Path;
 
 use crate::graph::{Symbol, SymbolKind};
-use crate::read::{btf as btf_reader, dwarf, exports, file, modinfo, symvers};
+use crate::read::{btf as btf_reader, dwarf, exports, file, ksymtab, modinfo, symvers, sysmap};
 
 /// The name errors are reported under; its value does not matter.
 fn name() -> &'static Path {
@@ -32,6 +32,8 @@ pub type Harness = fn(&[u8]);
 /// Every harness, by the name of its cargo-fuzz target and seed directory.
 pub const HARNESSES: &[(&str, Harness)] = &[
     ("elf_exports", elf_exports),
+    ("system_map", system_map),
+    ("image_exports", image_exports),
     ("dwarf_types", dwarf_types),
     ("symvers", symvers),
     ("modinfo", modinfo),
@@ -45,11 +47,46 @@ pub const HARNESSES: &[(&str, Harness)] = &[
     ("kernel_image", kernel_image),
 ];
 
-/// ELF parsing and the export table (`__ksymtab*`, `__kcrctab*`).
+/// ELF parsing and the export table (`__ksymtab*`, `__kcrctab*`): through
+/// the labels, and decoded from the entries as for a stripped vmlinux,
+/// whatever the symbol table holds.
 pub fn elf_exports(data: &[u8]) {
     if let Ok(elf) = file::parse_elf(name(), data) {
-        let _ = exports::read_exports(&elf, "fuzz");
+        let _ = exports::try_read_exports(&elf, "fuzz", name());
+        let _ = exports::exports_from_sections(&elf, "fuzz", name());
     }
+}
+
+/// `System.map` and `/proc/kallsyms` text.
+pub fn system_map(data: &[u8]) {
+    let _ = sysmap::looks_like(data);
+    if let Ok(map) = sysmap::parse(&String::from_utf8_lossy(data), name()) {
+        let _ = map.next_above(0);
+        let _ = map.address("_text");
+    }
+}
+
+/// A raw kernel image and its System.map: the map's text, a NUL byte, then
+/// the image. The entry decoder also gets the image's bytes as every table
+/// at once, so that mutations reach it without going through the map.
+pub fn image_exports(data: &[u8]) {
+    let (text, image) = match data.iter().position(|&b| b == 0) {
+        Some(i) => (&data[..i], &data[i + 1..]),
+        None => (data, &[][..]),
+    };
+    if let Ok(map) = sysmap::parse(&String::from_utf8_lossy(text), name()) {
+        let _ = exports::exports_from_image(image, &map, name());
+    }
+    let third = image.len() / 3;
+    let at = |from: usize, to: usize| ksymtab::Region::new(0x1000 + from as u64, &image[from..to]);
+    let _ = ksymtab::decode(&ksymtab::Tables {
+        ksymtab: at(0, third),
+        ksymtab_gpl: at(third, 2 * third),
+        strings: at(2 * third, image.len()),
+        word: 8,
+        big_endian: None,
+        ..Default::default()
+    });
 }
 
 /// The DWARF reader of a relocatable module, relocations applied, as

@@ -38,9 +38,17 @@ pub struct Args {
     /// vmlinux of the second kernel
     #[arg(long = "vmlinux2", visible_alias = "l2", value_name = "PATH")]
     pub vmlinux2: Option<PathBuf>,
+    /// System.map of the first kernel (from its -dbg package, or
+    /// /proc/kallsyms): the exports of a vmlinux without ELF headers (an
+    /// arm64 Image) are decoded with it; found beside the image when real
+    #[arg(long = "system-map1", value_name = "FILE")]
+    pub system_map1: Option<PathBuf>,
+    /// System.map of the second kernel
+    #[arg(long = "system-map2", value_name = "FILE")]
+    pub system_map2: Option<PathBuf>,
     /// Module.symvers of the first kernel: the exports of a vmlinux without
-    /// ELF headers (an arm64 Image); found as MODULES/build/Module.symvers
-    /// when not given
+    /// ELF headers when no System.map is at hand; found as
+    /// MODULES/build/Module.symvers when not given
     #[arg(long = "symvers1", value_name = "FILE")]
     pub symvers1: Option<PathBuf>,
     /// Module.symvers of the second kernel
@@ -204,6 +212,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
             path: &args.first_modules_dir,
             vmlinux: args.vmlinux1.as_deref(),
             debug_dirs: &args.debug_info_dir1,
+            system_map: args.system_map1.as_deref(),
             symvers: args.symvers1.as_deref(),
             vmlinux_flag: "--vmlinux1",
             side: "the first kernel",
@@ -212,6 +221,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
             path: &args.second_modules_dir,
             vmlinux: args.vmlinux2.as_deref(),
             debug_dirs: &args.debug_info_dir2,
+            system_map: args.system_map2.as_deref(),
             symvers: args.symvers2.as_deref(),
             vmlinux_flag: "--vmlinux2",
             side: "the second kernel",

@@ -200,14 +200,17 @@ pub fn check_sections(file: &object::File<'_>, len: usize) -> Result<(), String>
     {
         return Err("the symbol table .symtab is empty".into());
     }
-    // Exports are found through their `__ksymtab_<name>` symbols: without a
-    // symbol table every one of them would read as removed.
+    // A module's exports are found through their `__ksymtab_<name>`
+    // symbols (its entries are only complete with their relocations):
+    // without a symbol table every one of them would read as removed. A
+    // linked vmlinux stripped of its symbols has its entries decoded.
     if file.symbol_table().is_none()
+        && file.kind() == object::ObjectKind::Relocatable
         && file
             .sections()
             .any(|s| s.name().is_ok_and(|n| n.starts_with("__ksymtab")))
     {
-        return Err("has an export table (__ksymtab) but no symbol table".into());
+        return Err("a module with an export table (__ksymtab) but no symbol table".into());
     }
     Ok(())
 }

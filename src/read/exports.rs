@@ -4,14 +4,234 @@
 //!
 //! The `__ksymtab_<name>` labels exist in every layout since 2.6 (absolute
 //! entries before 4.19, PREL32 after, with a namespace field from 5.4), so we
-//! key on them rather than decoding entries, which would need relocations.
+//! key on them rather than decoding entries, which in a module would need
+//! relocations. A kernel without a symbol table (the stripped vmlinux of a
+//! bzImage, a raw arm64 `Image`) has no labels, but as a linked image its
+//! entries need no relocation: those are decoded ([`super::ksymtab`]).
 
+use std::path::Path;
+
+use crate::error::{Error, Result};
 use crate::graph::{Symbol, SymbolKind};
+use crate::read::ksymtab::{self, Entry, Region, Tables};
+use crate::read::sysmap::SystemMap;
 use object::{Object, ObjectSection, ObjectSymbol, SectionIndex, SymbolSection};
 use rustc_hash::FxHashMap;
 
-/// Read every export of one ELF file. `module` is "vmlinux" or the module name.
+/// Read every export of one ELF file. `module` is "vmlinux" or the module
+/// name. A linked kernel whose export entries cannot be decoded gives no
+/// exports here; readers of a vmlinux use [`try_read_exports`] to tell.
 pub fn read_exports(file: &object::File<'_>, module: &str) -> Vec<Symbol> {
+    try_read_exports(file, module, Path::new(module)).unwrap_or_default()
+}
+
+/// [`read_exports`], with an error (naming `path`) for a linked kernel that
+/// has `__ksymtab` sections, no `__ksymtab_<name>` labels, and entries that
+/// do not decode. No exports at all is not an error here: whether a file
+/// must export something is the caller's to say.
+pub fn try_read_exports(file: &object::File<'_>, module: &str, path: &Path) -> Result<Vec<Symbol>> {
+    let labelled = exports_from_labels(file, module);
+    // A module's entries are only filled in by its relocations, and modules
+    // keep their symbol table: labels or nothing.
+    if labelled.is_empty() && file.kind() != object::ObjectKind::Relocatable {
+        return exports_from_sections(file, module, path);
+    }
+    Ok(labelled)
+}
+
+/// The exports of a linked kernel decoded from its `__ksymtab*` sections,
+/// whatever its symbol table says: what [`try_read_exports`] falls back to
+/// without labels. A file without `__ksymtab` sections has none. Sizes are
+/// unknown (0); the kind is that of the section the exported address is in.
+pub fn exports_from_sections(
+    file: &object::File<'_>,
+    module: &str,
+    path: &Path,
+) -> Result<Vec<Symbol>> {
+    let region = |name: &str| -> Result<Option<Region<'_>>> {
+        let Some(s) = file.section_by_name(name) else {
+            return Ok(None);
+        };
+        let data = s
+            .data()
+            .map_err(|e| Error::input(path, format!("cannot read section {name}: {e}")))?;
+        Ok(Some(Region::new(s.address(), data)))
+    };
+    let ksymtab = region("__ksymtab")?;
+    let ksymtab_gpl = region("__ksymtab_gpl")?;
+    if ksymtab.is_none() && ksymtab_gpl.is_none() {
+        return Ok(Vec::new());
+    }
+    let strings = region("__ksymtab_strings")?
+        .ok_or_else(|| Error::input(path, "has __ksymtab but no __ksymtab_strings"))?;
+    let tables = Tables {
+        ksymtab: ksymtab.unwrap_or_default(),
+        ksymtab_gpl: ksymtab_gpl.unwrap_or_default(),
+        kcrctab: region("__kcrctab")?.unwrap_or_default(),
+        kcrctab_gpl: region("__kcrctab_gpl")?.unwrap_or_default(),
+        strings,
+        word: if file.is_64() { 8 } else { 4 },
+        big_endian: Some(!file.is_little_endian()),
+    };
+    let decoded = ksymtab::decode(&tables).map_err(|e| Error::input(path, e))?;
+
+    // Allocated sections only: the others (debug info) sit at address 0,
+    // where x86-64 puts its per-CPU variables.
+    let mut alloc: Vec<(u64, u64, bool)> = Vec::new();
+    for s in file.sections() {
+        if let object::SectionFlags::Elf { sh_flags, .. } = s.flags()
+            && sh_flags.0 & object::elf::SHF_ALLOC.0 != 0
+            && s.size() > 0
+        {
+            let exec = sh_flags.0 & object::elf::SHF_EXECINSTR.0 != 0;
+            alloc.push((s.address(), s.size(), exec));
+        }
+    }
+    let kind = |e: &Entry| {
+        alloc
+            .iter()
+            .find(|(addr, size, _)| e.value >= *addr && e.value - addr < *size)
+            .map_or(SymbolKind::Unknown, |&(_, _, exec)| {
+                if exec {
+                    SymbolKind::Function
+                } else {
+                    SymbolKind::Variable
+                }
+            })
+    };
+    Ok(to_symbols(decoded.entries, module, kind))
+}
+
+/// The exports of a raw kernel image (arm64 `Image`: the bytes from `_text`
+/// on, no ELF header), found through the image's System.map. `path` names
+/// the image in errors. Sizes are unknown (0); the kind is that of the
+/// exported name's type letter in the map.
+pub fn exports_from_image(image: &[u8], map: &SystemMap, path: &Path) -> Result<Vec<Symbol>> {
+    // arm64's image starts at _text (its _stext is 64 KiB further on).
+    let (base_name, base) = ["_text", "_stext", "_head"]
+        .into_iter()
+        .find_map(|n| Some((n, map.address(n)?)))
+        .ok_or_else(|| {
+            Error::input(
+                path,
+                "the System.map has no _text: where the image is loaded is unknown",
+            )
+        })?;
+    let at = |start: u64, stop: u64, what: &str| -> Result<Region<'_>> {
+        let bytes = start
+            .checked_sub(base)
+            .zip(stop.checked_sub(base))
+            .and_then(|(a, b)| image.get(usize::try_from(a).ok()?..usize::try_from(b).ok()?));
+        let bytes = bytes.ok_or_else(|| {
+            Error::input(
+                path,
+                format!(
+                    "{what} ({start:#x}..{stop:#x} in the System.map) is not inside the image ({} bytes from {base_name} at {base:#x}): not the map of this image?",
+                    image.len()
+                ),
+            )
+        })?;
+        Ok(Region::new(start, bytes))
+    };
+    let bounds = |what: &str| -> Result<Option<(u64, u64)>> {
+        let start = format!("__start_{what}");
+        let stop = format!("__stop_{what}");
+        match (map.address(&start), map.address(&stop)) {
+            (None, None) => Ok(None),
+            (Some(a), Some(b)) => Ok(Some((a, b))),
+            (Some(_), None) => Err(Error::input(
+                path,
+                format!("the System.map has {start} but not {stop}"),
+            )),
+            (None, Some(_)) => Err(Error::input(
+                path,
+                format!("the System.map has {stop} but not {start}"),
+            )),
+        }
+    };
+    let mut table_end = 0;
+    let mut table = |what: &str| -> Result<Region<'_>> {
+        let Some((a, b)) = bounds(what)? else {
+            return Ok(Region::default());
+        };
+        table_end = table_end.max(b);
+        at(a, b, what)
+    };
+    if bounds("__ksymtab")?.is_none() {
+        return Err(Error::input(
+            path,
+            "the System.map has no __start___ksymtab: a kernel without modules, or not a kernel's map",
+        ));
+    }
+    let ksymtab = table("__ksymtab")?;
+    let ksymtab_gpl = table("__ksymtab_gpl")?;
+    let kcrctab = table("__kcrctab")?;
+    let kcrctab_gpl = table("__kcrctab_gpl")?;
+    // 6.1's linker script marks no bounds of the strings: it puts them right
+    // after the last table, and the next section (__param) ends them, so its
+    // first symbol does. Older kernels list per-name __kstrtab_* labels
+    // inside. A bound too short fails the decoder (a name without its NUL);
+    // one too long only admits names past the end, which real tables lack.
+    let strings = match bounds("__ksymtab_strings")? {
+        Some((a, b)) => at(a, b, "__ksymtab_strings")?,
+        None => {
+            let image_end = base.saturating_add(image.len() as u64);
+            let mut end_at = table_end;
+            let end = loop {
+                match map.next_above(end_at) {
+                    Some(s) if s.name.starts_with("__kstrtab") => end_at = s.addr,
+                    Some(s) => break s.addr.min(image_end),
+                    None => break image_end,
+                }
+            };
+            at(table_end, end.max(table_end), "__ksymtab_strings")?
+        }
+    };
+    let tables = Tables {
+        ksymtab,
+        ksymtab_gpl,
+        kcrctab,
+        kcrctab_gpl,
+        strings,
+        word: map.word(),
+        // A raw image does not say; the decoder tries both.
+        big_endian: None,
+    };
+    let decoded = ksymtab::decode(&tables).map_err(|e| Error::input(path, e))?;
+    let kind = |e: &Entry| match map.get(&e.name).map(|s| s.ty) {
+        Some(b'T' | b't' | b'W') => SymbolKind::Function,
+        Some(b'D' | b'd' | b'B' | b'b' | b'R' | b'r' | b'V') => SymbolKind::Variable,
+        _ => SymbolKind::Unknown,
+    };
+    Ok(to_symbols(decoded.entries, "vmlinux", kind))
+}
+
+fn to_symbols(
+    entries: Vec<Entry>,
+    module: &str,
+    kind: impl Fn(&Entry) -> SymbolKind,
+) -> Vec<Symbol> {
+    let mut out: Vec<Symbol> = entries
+        .into_iter()
+        .map(|e| Symbol {
+            kind: kind(&e),
+            gpl: e.gpl,
+            namespace: e.namespace,
+            crc: e.crc,
+            module: module.to_string(),
+            size: 0,
+            ty: None,
+            location: None,
+            name: e.name,
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out.dedup_by(|b, a| a.name == b.name);
+    out
+}
+
+/// The exports named by `__ksymtab_<name>` labels; none without labels.
+fn exports_from_labels(file: &object::File<'_>, module: &str) -> Vec<Symbol> {
     let mut ksymtab: FxHashMap<SectionIndex, bool> = FxHashMap::default();
     let mut kcrctab: Vec<SectionIndex> = Vec::new();
     let mut strings: Option<SectionIndex> = None;

@@ -4,8 +4,8 @@
 use super::btf::{self, Btf};
 use super::debuginfo::DebugLookup;
 use super::dwarf::{self, DwarfStats};
-use super::exports::read_exports;
-use super::file::{self, FileData};
+use super::exports::try_read_exports;
+use super::file;
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Symbol};
 use object::Object;
@@ -23,7 +23,9 @@ pub struct KernelInput {
     /// Where split debug info may be found (`--debug-info-dirN`).
     pub debug_dirs: Vec<PathBuf>,
     /// Where the exports of a vmlinux without ELF headers (an arm64
-    /// `Image`) come from: the kernel's Module.symvers.
+    /// `Image`) come from: a real System.map (the entries are then decoded
+    /// from the image), else the kernel's Module.symvers.
+    pub system_map: Option<PathBuf>,
     pub vmlinux_symvers: Option<PathBuf>,
 }
 
@@ -164,6 +166,9 @@ enum Typed {
     None,
     /// BTF, but no vmlinux BTF to read it over.
     BtfWithoutBase,
+    /// Types were not asked for (a symbol-level job), or there are no
+    /// exports to type.
+    NotRead,
 }
 
 /// What one binary contributes to its side.
@@ -212,15 +217,9 @@ impl BinaryRead {
 }
 
 /// A side's vmlinux, loaded before its modules: its BTF is the base every
-/// module's split BTF continues.
-pub enum Vmlinux {
-    Elf(FileData),
-    /// A kernel image without ELF headers (an arm64 `Image`).
-    Raw {
-        data: FileData,
-        what: &'static str,
-    },
-}
+/// module's split BTF continues. An ELF, or a boot image's kernel without
+/// ELF headers (an arm64 `Image`).
+pub use super::file::KernelImage as Vmlinux;
 
 /// What every binary of a side reads against.
 struct Context<'a> {
@@ -278,7 +277,7 @@ fn read_binary(b: &Binary, cx: &Context<'_>, machine: &mut u16) -> Result<Binary
             format!("e_type is {e_type}, but a kernel module is a relocatable object (ET_REL)"),
         ));
     }
-    let mut exports = read_exports(&elf, &b.module);
+    let mut exports = try_read_exports(&elf, &b.module, &b.path)?;
     // A kernel always exports: none found means a table we could not read
     // (or not a vmlinux at all), never an empty side.
     if is_vmlinux && exports.is_empty() {
@@ -294,7 +293,7 @@ fn read_binary(b: &Binary, cx: &Context<'_>, machine: &mut u16) -> Result<Binary
     if exports.is_empty() || opts.symbols_only {
         return Ok(BinaryRead::untyped(
             exports,
-            Typed::Dwarf,
+            Typed::NotRead,
             elf_time,
             Duration::ZERO,
         ));
@@ -348,6 +347,48 @@ fn read_binary(b: &Binary, cx: &Context<'_>, machine: &mut u16) -> Result<Binary
     r.elf_time = elf_time;
     r.dwarf_time = t1.elapsed();
     Ok(r)
+}
+
+/// The exports of a kernel image without ELF headers. A System.map beside
+/// it (`System.map-RELEASE` for `vmlinuz-RELEASE`) is used when it is real;
+/// Debian's plain packages ship an 83-byte stub instead.
+fn raw_vmlinux_exports(b: &Binary, cx: &Context<'_>, what: &str) -> Result<Vec<Symbol>> {
+    let beside = || {
+        let name = b.path.file_name()?.to_str()?;
+        let suffix = name.strip_prefix("vmlinuz").or(name.strip_prefix("Image"))?;
+        let map = b.path.with_file_name(format!("System.map{suffix}"));
+        let real = super::sysmap::read(&map).ok()?;
+        Some((map, real))
+    };
+    let map = match &cx.input.system_map {
+        Some(p) => Some((p.clone(), super::sysmap::read(p)?)),
+        None => beside(),
+    };
+    if let (Some((map_path, map)), Some(Vmlinux::Raw { data, .. })) = (map, cx.vmlinux) {
+        return super::exports::exports_from_image(data, &map, &b.path).map_err(|e| match e {
+            Error::Input { msg, .. } => Error::input(
+                &b.path,
+                format!("{msg} (with the System.map {})", map_path.display()),
+            ),
+            e => e,
+        });
+    }
+    let Some(symvers) = &cx.input.vmlinux_symvers else {
+        return Err(Error::input(
+            &b.path,
+            format!(
+                "{what} without ELF headers: its exports cannot be read from it alone; give its System.map (--system-map, from the -dbg package or /proc/kallsyms) or the kernel's Module.symvers (--symvers, from linux-headers-RELEASE)"
+            ),
+        ));
+    };
+    let exports: Vec<Symbol> = super::symvers::read(symvers)?
+        .into_iter()
+        .filter(|s| s.module == "vmlinux")
+        .collect();
+    if exports.is_empty() {
+        return Err(Error::input(symvers, "lists no export of vmlinux"));
+    }
+    Ok(exports)
 }
 
 /// A module's split BTF, over its distilled `.BTF.base` when it has one
@@ -423,30 +464,25 @@ fn read_btf(
     Ok(g)
 }
 
-/// A vmlinux without ELF headers: exports from the kernel's Module.symvers,
+/// A vmlinux without ELF headers: exports decoded from its export tables
+/// with a real System.map, else read from the kernel's Module.symvers;
 /// types from the BTF found in it.
 fn read_raw_vmlinux(b: &Binary, cx: &Context<'_>, what: &str, t0: Instant) -> Result<BinaryRead> {
-    let Some(symvers) = &cx.input.vmlinux_symvers else {
-        return Err(Error::input(
-            &b.path,
-            format!(
-                "{what} without ELF headers: its exports cannot be read from it; pass the kernel's Module.symvers (--symvers1/--symvers2)"
-            ),
-        ));
-    };
-    let mut exports: Vec<Symbol> = super::symvers::read(symvers)?
-        .into_iter()
-        .filter(|s| s.module == "vmlinux")
-        .collect();
-    if exports.is_empty() {
-        return Err(Error::input(symvers, "lists no export of vmlinux"));
-    }
+    let mut exports = raw_vmlinux_exports(b, cx, what)?;
     if let Some(w) = &cx.opts.whitelist {
         exports.retain(|s| w.contains(&s.name));
     }
     let elf_time = t0.elapsed();
     let t1 = Instant::now();
-    let (Some(base), false) = (cx.base, cx.opts.symbols_only) else {
+    if cx.opts.symbols_only {
+        return Ok(BinaryRead::untyped(
+            exports,
+            Typed::NotRead,
+            elf_time,
+            Duration::ZERO,
+        ));
+    }
+    let Some(base) = cx.base else {
         return Ok(BinaryRead::untyped(
             exports,
             Typed::None,
@@ -467,12 +503,12 @@ fn read_raw_vmlinux(b: &Binary, cx: &Context<'_>, what: &str, t0: Instant) -> Re
     Ok(r)
 }
 
-/// A vmlinux, or the kernel inside a boot image.
+/// A vmlinux, or the kernel inside a boot image (vmlinuz).
 pub fn load_vmlinux(path: &Path) -> Result<Vmlinux> {
     if !path.is_file() {
         return Err(Error::input(path, "no such file"));
     }
-    Ok(Vmlinux::Elf(file::load(path)?))
+    file::load_kernel(path)
 }
 
 /// Read a whole kernel build into one graph.
@@ -578,7 +614,7 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
                     report.modules_btf_without_base += 1;
                 }
             }
-            _ if r.exports.is_empty() || opts.symbols_only => {}
+            Typed::NotRead => {}
             Typed::Dwarf => {
                 report.modules_with_debug_info.push(b.module.clone());
                 report.untyped_no_die += untyped;

@@ -30,6 +30,11 @@ pub const MAX_SECTIONS: usize = 100_000;
 /// hundred MB (5M lines took 3.3 GB before).
 pub const MAX_ENTRIES: usize = 500_000;
 
+/// Most symbols in one System.map. A distribution kernel lists about
+/// 100,000 and an allyesconfig build under a million; at well under 100
+/// bytes each, this keeps a crafted map under a few hundred MB.
+pub const MAX_MAP_SYMBOLS: usize = 2_000_000;
+
 /// The error for one entry too many.
 pub fn too_many_entries(path: &Path, line: usize) -> Error {
     Error::syntax(path, line, format!("more than {MAX_ENTRIES} entries"))

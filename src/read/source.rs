@@ -24,8 +24,9 @@ pub struct KernelArg<'a> {
     pub path: &'a Path,
     pub vmlinux: Option<&'a Path>,
     pub debug_dirs: &'a [PathBuf],
-    /// The kernel's Module.symvers, for the exports of a vmlinux without
-    /// ELF headers (an arm64 `Image`).
+    /// The kernel's System.map and Module.symvers, for the exports of a
+    /// vmlinux without ELF headers (an arm64 `Image`).
+    pub system_map: Option<&'a Path>,
     pub symvers: Option<&'a Path>,
     /// The option that gives its vmlinux (`--vmlinux1`), for messages.
     pub vmlinux_flag: &'a str,
@@ -40,6 +41,7 @@ impl<'a> KernelArg<'a> {
             path,
             vmlinux,
             debug_dirs,
+            system_map: None,
             symvers: None,
             vmlinux_flag: "--vmlinux",
             side: "the kernel",
@@ -69,6 +71,7 @@ pub enum Source {
         modules: PathBuf,
         vmlinux: PathBuf,
         debug_dirs: Vec<PathBuf>,
+        system_map: Option<PathBuf>,
         symvers: Option<PathBuf>,
     },
     /// A directory of modules without a vmlinux in it, and none given.
@@ -80,6 +83,7 @@ pub enum Source {
     Vmlinux {
         path: PathBuf,
         debug_dirs: Vec<PathBuf>,
+        system_map: Option<PathBuf>,
         symvers: Option<PathBuf>,
     },
     /// A `kmi dump` baseline: a kernel's exports and their types.
@@ -129,24 +133,13 @@ fn sniff(path: &Path) -> Result<Content> {
         }
     } else if dump::is_dump(&head) {
         Content::Dump
-    } else if let Some(what) = boot_image_kind(&head) {
+    } else if let Some(what) = file::looks_like_boot_image(&head) {
         Content::BootImage(what)
     } else if symvers::looks_like(&head) {
         Content::Symvers
     } else {
         Content::Other
     })
-}
-
-/// TEMPORARY until read::file::image lands.
-fn boot_image_kind(head: &[u8]) -> Option<&'static str> {
-    if head.get(0x202..0x206) == Some(b"HdrS") {
-        Some("an x86 bzImage")
-    } else if head.get(0x38..0x3c) == Some(b"ARM\x64") {
-        Some("an arm64 Image")
-    } else {
-        None
-    }
 }
 
 /// `e_type == ET_REL`: the half-word at offset 16, in the byte order that
@@ -204,7 +197,8 @@ impl Source {
                     modules: path.to_path_buf(),
                     vmlinux: v.to_path_buf(),
                     debug_dirs,
-                    symvers: arg.symvers.map(Path::to_path_buf),
+                    system_map: arg.system_map.map(Path::to_path_buf),
+                symvers: arg.symvers.map(Path::to_path_buf),
                 });
             }
             // A Debian debug package has its vmlinux there as a link.
@@ -251,6 +245,7 @@ impl Source {
             Content::Elf | Content::BootImage(_) => Ok(Source::Vmlinux {
                 path,
                 debug_dirs,
+                system_map: arg.system_map.map(Path::to_path_buf),
                 symvers: arg.symvers.map(Path::to_path_buf),
             }),
             Content::Dump => {
@@ -296,27 +291,36 @@ impl Source {
 
     /// The ELF files to read, for the forms that are ELF files.
     pub fn binaries(&self) -> Option<KernelInput> {
-        let (vmlinux, modules_dir, debug_dirs, symvers) = match self {
+        let (vmlinux, modules_dir, debug_dirs, (system_map, symvers)) = match self {
             Source::Tree { dir, debug_dirs } => {
-                (Some(dir.join("vmlinux")), Some(dir), debug_dirs, None)
+                (Some(dir.join("vmlinux")), Some(dir), debug_dirs, (None, None))
             }
             Source::Split {
                 modules,
                 vmlinux,
                 debug_dirs,
+                system_map,
                 symvers,
             } => (
                 Some(vmlinux.clone()),
                 Some(modules),
                 debug_dirs,
-                symvers.clone(),
+                (system_map.clone(), symvers.clone()),
             ),
-            Source::ModulesOnly { dir, debug_dirs } => (None, Some(dir), debug_dirs, None),
+            Source::ModulesOnly { dir, debug_dirs } => {
+                (None, Some(dir), debug_dirs, (None, None))
+            }
             Source::Vmlinux {
                 path,
                 debug_dirs,
+                system_map,
                 symvers,
-            } => (Some(path.clone()), None, debug_dirs, symvers.clone()),
+            } => (
+                Some(path.clone()),
+                None,
+                debug_dirs,
+                (system_map.clone(), symvers.clone()),
+            ),
             Source::Dump { .. } | Source::Symvers { .. } => return None,
         };
         // What the kernel's headers package installs, reached from its
@@ -330,6 +334,7 @@ impl Source {
             vmlinux,
             modules_dir: modules_dir.cloned(),
             debug_dirs: debug_dirs.clone(),
+            system_map,
             vmlinux_symvers: symvers,
         })
     }
@@ -482,11 +487,13 @@ fn vmlinux_alone(a: Source, b: Source) -> (Source, Source, Option<String>) {
         Source::Split {
             vmlinux,
             debug_dirs,
+            system_map,
             symvers,
             ..
         } => Source::Vmlinux {
             path: vmlinux,
             debug_dirs,
+            system_map,
             symvers,
         },
         other => other,
@@ -516,6 +523,7 @@ mod tests {
             path,
             vmlinux,
             debug_dirs: dirs,
+            system_map: None,
             symvers: None,
             vmlinux_flag: "--vmlinux1",
             side: "the first kernel",
@@ -657,6 +665,7 @@ mod tests {
             path,
             vmlinux: None,
             debug_dirs: &[],
+            system_map: None,
             symvers: None,
             vmlinux_flag: flag,
             side,

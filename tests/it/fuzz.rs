@@ -216,6 +216,8 @@ macro_rules! harness_tests {
 
 harness_tests!(
     elf_exports,
+    system_map,
+    image_exports,
     dwarf_types,
     symvers,
     modinfo,

@@ -17,6 +17,7 @@ mod kmi_modcheck;
 mod kmi_symbols;
 mod kmidiff_baseline;
 mod kmidiff_fixtures;
+mod ksymtab;
 mod readers;
 mod robustness;
 mod sources;

@@ -37,8 +37,15 @@ pub struct Args {
     /// vmlinux of NEW (NEW is then its modules directory)
     #[arg(long = "vmlinux2", value_name = "PATH")]
     pub vmlinux2: Option<PathBuf>,
+    /// System.map of OLD: the exports of a vmlinux without ELF headers (an
+    /// arm64 Image) are decoded with it
+    #[arg(long = "system-map1", value_name = "FILE")]
+    pub system_map1: Option<PathBuf>,
+    /// System.map of NEW
+    #[arg(long = "system-map2", value_name = "FILE")]
+    pub system_map2: Option<PathBuf>,
     /// Module.symvers of OLD: the exports of a vmlinux without ELF headers
-    /// (an arm64 Image)
+    /// when no System.map is at hand
     #[arg(long = "symvers1", value_name = "FILE")]
     pub symvers1: Option<PathBuf>,
     /// Module.symvers of NEW
@@ -65,10 +72,11 @@ pub struct Args {
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
     let rules = IgnoreRules::load(&args.ignore)?;
-    let side = |path, vmlinux, symvers, vmlinux_flag, side| KernelArg {
+    let side = |path, vmlinux, (system_map, symvers), vmlinux_flag, side| KernelArg {
         path,
         vmlinux,
         debug_dirs: &[],
+        system_map,
         symvers,
         vmlinux_flag,
         side,
@@ -78,14 +86,14 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         &side(
             &args.old,
             args.vmlinux1.as_deref(),
-            args.symvers1.as_deref(),
+            (args.system_map1.as_deref(), args.symvers1.as_deref()),
             "--vmlinux1",
             "OLD",
         ),
         &side(
             &args.new,
             args.vmlinux2.as_deref(),
-            args.symvers2.as_deref(),
+            (args.system_map2.as_deref(), args.symvers2.as_deref()),
             "--vmlinux2",
             "NEW",
         ),

@@ -31,8 +31,13 @@ pub struct Args {
     /// vmlinux of the kernel, when it is not KERNEL/vmlinux
     #[arg(long, value_name = "PATH")]
     pub vmlinux: Option<PathBuf>,
+    /// The kernel's System.map (from its -dbg package, or /proc/kallsyms):
+    /// the exports of a vmlinux without ELF headers (an arm64 Image) are
+    /// decoded with it
+    #[arg(long = "system-map", value_name = "FILE")]
+    pub system_map: Option<PathBuf>,
     /// The kernel's Module.symvers: the exports of a vmlinux without ELF
-    /// headers (an arm64 Image)
+    /// headers when no System.map is at hand
     #[arg(long, value_name = "FILE")]
     pub symvers: Option<PathBuf>,
     /// Where types come from: DWARF where a binary has it and BTF otherwise
@@ -55,6 +60,7 @@ pub struct Args {
 fn read_kernel_arg(args: &Args, list: Option<&FxHashSet<String>>) -> Result<Graph> {
     let mut kernel = KernelArg::one(&args.kernel, args.vmlinux.as_deref(), &args.debug_info_dir);
     kernel.symvers = args.symvers.as_deref();
+    kernel.system_map = args.system_map.as_deref();
     let src = crate::cli::one_kernel("kmi", &kernel, Needs::Types)?;
     let opts = ReadOptions {
         whitelist: list.cloned(),

@@ -33,8 +33,13 @@ pub struct Args {
     /// vmlinux of the kernel (--kernel is then its modules directory)
     #[arg(long, value_name = "PATH")]
     pub vmlinux: Option<PathBuf>,
+    /// The kernel's System.map (from its -dbg package, or /proc/kallsyms):
+    /// the exports of a vmlinux without ELF headers (an arm64 Image) are
+    /// decoded with it
+    #[arg(long = "system-map", value_name = "FILE")]
+    pub system_map: Option<PathBuf>,
     /// The kernel's Module.symvers: the exports of a vmlinux without ELF
-    /// headers (an arm64 Image)
+    /// headers when no System.map is at hand
     #[arg(long, value_name = "FILE")]
     pub symvers: Option<PathBuf>,
     /// The kernel's vermagic, when it cannot be read from the kernel (kmi dump, Module.symvers)
@@ -58,6 +63,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
     let mut kernel = KernelArg::one(&args.kernel, args.vmlinux.as_deref(), &[]);
     kernel.symvers = args.symvers.as_deref();
+    kernel.system_map = args.system_map.as_deref();
     let src = crate::cli::one_kernel("kmi", &kernel, Needs::Symbols)?;
     if args.explain && !src.has_types() {
         return Err(Error::Usage(

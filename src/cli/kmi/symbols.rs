@@ -34,8 +34,13 @@ pub struct KernelArgs {
     /// vmlinux of the kernel, when it is not KERNEL/vmlinux
     #[arg(long, value_name = "PATH")]
     pub vmlinux: Option<PathBuf>,
+    /// The kernel's System.map (from its -dbg package, or /proc/kallsyms):
+    /// the exports of a vmlinux without ELF headers (an arm64 Image) are
+    /// decoded with it
+    #[arg(long = "system-map", value_name = "FILE")]
+    pub system_map: Option<PathBuf>,
     /// The kernel's Module.symvers: the exports of a vmlinux without ELF
-    /// headers (an arm64 Image)
+    /// headers when no System.map is at hand
     #[arg(long, value_name = "FILE")]
     pub symvers: Option<PathBuf>,
     /// The modules whose imports count: .ko files (also .ko.xz/.zst/.gz), or
@@ -117,6 +122,7 @@ fn read_modules(args: &[PathBuf]) -> Result<Vec<Module>> {
 fn kernel_exports(k: &KernelArgs) -> Result<FxHashSet<String>> {
     let mut kernel = KernelArg::one(&k.kernel, k.vmlinux.as_deref(), &[]);
     kernel.symvers = k.symvers.as_deref();
+    kernel.system_map = k.system_map.as_deref();
     let src = crate::cli::one_kernel("kmi", &kernel, Needs::Symbols)?;
     let symbols = src.read_symbols(false)?;
     Ok(symbols.into_iter().map(|s| s.name).collect())

@@ -65,65 +65,143 @@ pub fn read_types(
     pointer_bits: u64,
     exports: &mut [Symbol],
 ) -> Result<Graph, String> {
-    // FUNC and VAR names of this blob only: a module's exports are defined
-    // in its own split part. A global definition wins over a static one of
-    // the same name.
-    let mut by_name: FxHashMap<&str, (u32, bool)> = FxHashMap::default();
-    for id in space.own.ids() {
-        let t = space.ty(id)?;
-        let global = match t.kind {
-            kind::FUNC => t.vlen == 1,
-            kind::VAR => t.word(0) == 1,
-            _ => continue,
-        };
-        let Some(name) = space.name(&t)? else {
-            continue;
-        };
-        match by_name.get(name) {
-            Some(&(_, true)) => {}
-            Some(_) if !global => {}
-            _ => {
-                by_name.insert(name, (id, global));
-            }
+    let mut b = Builder::new(pointer_bits);
+    b.add(space, exports)?;
+    Ok(b.finish())
+}
+
+/// One graph for every binary of a side typed from BTF. The vmlinux's types
+/// are converted once, however many modules reach them: each module's split
+/// ids are its own, but below them every module shares the vmlinux's.
+pub struct Builder {
+    pointer_bits: u64,
+    g: Graph,
+    base_memo: FxHashMap<u32, TypeId>,
+    /// Exports left untyped because BTF has several functions of their
+    /// name with different prototypes (statics, inline wrappers, assembler
+    /// stubs) and nothing says which one is exported.
+    pub ambiguous: usize,
+}
+
+impl Builder {
+    pub fn new(pointer_bits: u64) -> Self {
+        let mut g = Graph::new();
+        g.btf = true;
+        Builder {
+            pointer_bits,
+            g,
+            base_memo: FxHashMap::default(),
+            ambiguous: 0,
         }
     }
-    let mut c = Converter {
-        space,
-        pointer_bits,
-        g: Graph::new(),
-        memo: FxHashMap::default(),
-        work: Vec::new(),
-    };
-    for e in exports.iter_mut() {
-        let Some(&(id, _)) = by_name.get(e.name.as_str()) else {
-            continue;
-        };
-        let t = space.ty(id)?;
-        let (ty, k) = if t.kind == kind::FUNC {
-            let proto = space.ty(t.size_or_type)?;
-            if proto.kind != kind::FUNC_PROTO {
-                return Err(format!(
-                    "BTF function {} [{id}] has type [{}] of kind {}, not a prototype",
-                    e.name, t.size_or_type, proto.kind
-                ));
-            }
-            (c.get(t.size_or_type)?, SymbolKind::Function)
-        } else {
-            (c.get(t.size_or_type)?, SymbolKind::Variable)
-        };
-        c.drain()?;
-        e.ty = Some(ty);
-        if e.kind == SymbolKind::Unknown {
-            e.kind = k;
-        }
+
+    pub fn finish(self) -> Graph {
+        self.g
     }
-    Ok(c.g)
+
+    /// Type `exports` from `space`. The base of every space added must be
+    /// the same blob (the side's vmlinux BTF), or distilled.
+    pub fn add(&mut self, space: Space<'_, '_>, exports: &mut [Symbol]) -> Result<(), String> {
+        // FUNC and VAR names of this blob only: a module's exports are
+        // defined in its own split part. pahole (up to 1.25 at least) marks
+        // every function static and keeps same-named functions of several
+        // files: a global one wins, and between others a disagreement leaves
+        // the export untyped rather than typed by a guess.
+        let mut by_name: FxHashMap<&str, Candidate> = FxHashMap::default();
+        for id in space.own.ids() {
+            let t = space.ty(id)?;
+            let global = match t.kind {
+                kind::FUNC => t.vlen == 1,
+                kind::VAR => t.word(0) == 1,
+                _ => continue,
+            };
+            let Some(name) = space.name(&t)? else {
+                continue;
+            };
+            let c = Candidate {
+                id,
+                target: t.size_or_type,
+                global,
+                ambiguous: false,
+            };
+            by_name
+                .entry(name)
+                .and_modify(|old| {
+                    if c.global && !old.global {
+                        *old = c;
+                    } else if c.global == old.global && c.target != old.target {
+                        old.ambiguous = true;
+                    }
+                })
+                .or_insert(c);
+        }
+        let shared = !space.distilled;
+        let mut c = Converter {
+            space,
+            pointer_bits: self.pointer_bits,
+            g: std::mem::take(&mut self.g),
+            base_memo: if shared {
+                std::mem::take(&mut self.base_memo)
+            } else {
+                FxHashMap::default()
+            },
+            memo: FxHashMap::default(),
+            work: Vec::new(),
+        };
+        let r = (|| {
+            for e in exports.iter_mut() {
+                let Some(cand) = by_name.get(e.name.as_str()) else {
+                    continue;
+                };
+                if cand.ambiguous {
+                    self.ambiguous += 1;
+                    continue;
+                }
+                let t = space.ty(cand.id)?;
+                let k = if t.kind == kind::FUNC {
+                    let proto = space.ty(t.size_or_type)?;
+                    if proto.kind != kind::FUNC_PROTO {
+                        return Err(format!(
+                            "BTF function {} [{}] has type [{}] of kind {}, not a prototype",
+                            e.name, cand.id, t.size_or_type, proto.kind
+                        ));
+                    }
+                    SymbolKind::Function
+                } else {
+                    SymbolKind::Variable
+                };
+                let ty = c.get(t.size_or_type)?;
+                c.drain()?;
+                e.ty = Some(ty);
+                if e.kind == SymbolKind::Unknown {
+                    e.kind = k;
+                }
+            }
+            Ok(())
+        })();
+        self.g = c.g;
+        if shared {
+            self.base_memo = c.base_memo;
+        }
+        r
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Candidate {
+    id: u32,
+    target: u32,
+    global: bool,
+    ambiguous: bool,
 }
 
 struct Converter<'b, 'a> {
     space: Space<'b, 'a>,
     pointer_bits: u64,
     g: Graph,
+    /// Nodes of the base's types (all types, for a space without base).
+    base_memo: FxHashMap<u32, TypeId>,
+    /// Nodes of a split blob's own types.
     memo: FxHashMap<u32, TypeId>,
     /// Nodes allocated but not yet filled: (BTF id, node).
     work: Vec<(u32, TypeId)>,
@@ -137,11 +215,17 @@ impl Converter<'_, '_> {
         if id == 0 {
             return Ok(Graph::VOID);
         }
-        if let Some(&t) = self.memo.get(&id) {
+        let in_base = self.space.base.is_none() || id < self.space.own.first_id;
+        let memo = if in_base {
+            &mut self.base_memo
+        } else {
+            &mut self.memo
+        };
+        if let Some(&t) = memo.get(&id) {
             return Ok(t);
         }
         let t = self.g.add(Node::Void, None);
-        self.memo.insert(id, t);
+        memo.insert(id, t);
         self.work.push((id, t));
         Ok(t)
     }
