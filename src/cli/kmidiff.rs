@@ -176,13 +176,15 @@ fn verbose_read(side: &str, r: &ReadReport) {
         r.untyped_no_die
     );
     say!(
-        "kmidiff: {side}: {} exports typed from DWARF, {} from BTF ({} binaries); untyped: {} in binaries without debug info or BTF, {} described by no DIE, {} not described by BTF (variables other than per-CPU ones, functions pahole left out)",
+        "kmidiff: {side}: {} exports typed from DWARF, {} from BTF ({} binaries, in {:.2?}); untyped: {} in binaries without debug info or BTF, {} described by no DIE, {} not described by BTF (variables other than per-CPU ones, functions pahole left out), of which {} ambiguous (BTF has several functions of that name)",
         r.typed_dwarf,
         r.typed_btf,
         r.binaries_btf,
+        r.btf_time,
         r.untyped_no_debug_info,
         r.untyped_no_die,
-        r.untyped_not_in_btf
+        r.untyped_not_in_btf,
+        r.untyped_btf_ambiguous
     );
     say!(
         "kmidiff: {side}: skipped: {} unspecified types (void), {} global register variables, {} untyped variables, {} nameless DIEs, {} unknown DIE tags, {} unresolved references, {} unsupported relocations",

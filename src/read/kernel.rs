@@ -73,6 +73,11 @@ pub struct ReadReport {
     pub typed_dwarf: usize,
     pub typed_btf: usize,
     pub untyped_not_in_btf: usize,
+    /// Of those, exports BTF names several functions for, with different
+    /// prototypes (left untyped rather than typed by a guess).
+    pub untyped_btf_ambiguous: usize,
+    /// Wall time of typing the exports from the vmlinux BTF (one pass).
+    pub btf_time: Duration,
     /// Binaries whose types were read from BTF.
     pub binaries_btf: usize,
     /// Modules with BTF that could not be read for want of their vmlinux's
@@ -179,6 +184,9 @@ struct BinaryRead {
     exports: Vec<Symbol>,
     stats: DwarfStats,
     typed: Typed,
+    /// Exports to type from the side's vmlinux BTF, in one pass after the
+    /// parallel read: a module's own split `.BTF`, or none for the vmlinux.
+    pending_btf: Option<Option<Vec<u8>>>,
     elf_time: Duration,
     dwarf_time: Duration,
 }
@@ -198,9 +206,17 @@ impl BinaryRead {
             exports,
             stats: DwarfStats::default(),
             typed,
+            pending_btf: None,
             elf_time,
             dwarf_time,
         }
+    }
+
+    /// Exports typed later, from the side's vmlinux BTF (see `pending_btf`).
+    fn btf_later(exports: Vec<Symbol>, own: Option<Vec<u8>>) -> Self {
+        let mut r = BinaryRead::untyped(exports, Typed::Btf, Duration::ZERO, Duration::ZERO);
+        r.pending_btf = Some(own);
+        r
     }
 
     fn typed(graph: Graph, exports: Vec<Symbol>, stats: DwarfStats, typed: Typed) -> Self {
@@ -210,6 +226,7 @@ impl BinaryRead {
             exports,
             stats,
             typed,
+            pending_btf: None,
             elf_time: Duration::ZERO,
             dwarf_time: Duration::ZERO,
         }
@@ -318,21 +335,13 @@ fn read_binary(b: &Binary, cx: &Context<'_>, machine: &mut u16) -> Result<Binary
         BinaryRead::untyped(exports, Typed::None, elf_time, Duration::ZERO)
     } else {
         let g = if is_vmlinux {
-            cx.base
-                .map(|base| {
-                    let space = btf::Space {
-                        base: None,
-                        own: base,
-                        distilled: false,
-                    };
-                    read_btf(space, btf::pointer_bits(&elf), &b.path, None, &mut exports)
-                })
-                .transpose()?
+            cx.base.map(|_| ModuleBtf::Later(None))
         } else {
             read_module_btf(b, cx, &elf, &mut exports)?
         };
         match g {
-            Some(g) => BinaryRead::typed(g, exports, stats, Typed::Btf),
+            Some(ModuleBtf::Now(g)) => BinaryRead::typed(g, exports, stats, Typed::Btf),
+            Some(ModuleBtf::Later(own)) => BinaryRead::btf_later(exports, own),
             None => {
                 let has_btf = btf::section(&elf, ".BTF").is_ok_and(|s| s.is_some());
                 let why = if !is_vmlinux && has_btf {
@@ -355,7 +364,9 @@ fn read_binary(b: &Binary, cx: &Context<'_>, machine: &mut u16) -> Result<Binary
 fn raw_vmlinux_exports(b: &Binary, cx: &Context<'_>, what: &str) -> Result<Vec<Symbol>> {
     let beside = || {
         let name = b.path.file_name()?.to_str()?;
-        let suffix = name.strip_prefix("vmlinuz").or(name.strip_prefix("Image"))?;
+        let suffix = name
+            .strip_prefix("vmlinuz")
+            .or(name.strip_prefix("Image"))?;
         let map = b.path.with_file_name(format!("System.map{suffix}"));
         let real = super::sysmap::read(&map).ok()?;
         Some((map, real))
@@ -399,7 +410,7 @@ fn read_module_btf(
     cx: &Context<'_>,
     elf: &object::File<'_>,
     exports: &mut [Symbol],
-) -> Result<Option<Graph>> {
+) -> Result<Option<ModuleBtf>> {
     let section = |name| btf::section(elf, name).map_err(|e| Error::input(&b.path, e));
     let Some(own) = section(".BTF")? else {
         return Ok(None);
@@ -415,20 +426,72 @@ fn read_module_btf(
             own: &split,
             distilled: true,
         };
-        return read_btf(space, bits, &b.path, None, exports).map(Some);
+        return read_btf(space, bits, &b.path, None, exports).map(|g| Some(ModuleBtf::Now(g)));
     }
     let Some(base) = cx.base else {
         return Ok(None);
     };
+    // Checked here, in parallel; typed in the side's one pass.
     let vmlinux = cx.input.vmlinux.as_deref().unwrap_or(Path::new("vmlinux"));
-    let split = Btf::parse(&own, Some((base.next_id(), base.str_end())))
+    Btf::parse(&own, Some((base.next_id(), base.str_end())))
         .map_err(|e| mismatch(&b.path, vmlinux, &e))?;
-    let space = btf::Space {
-        base: Some(base),
-        own: &split,
-        distilled: false,
-    };
-    read_btf(space, bits, &b.path, Some(vmlinux), exports).map(Some)
+    Ok(Some(ModuleBtf::Later(Some(own.into_owned()))))
+}
+
+/// A binary whose exports wait for the side's BTF pass: its path, its own
+/// split blob (none for the vmlinux), its exports.
+type PendingBtf<'a> = (&'a Path, Option<Vec<u8>>, &'a mut Vec<Symbol>);
+
+enum ModuleBtf {
+    /// Typed over its own distilled base.
+    Now(Graph),
+    /// To type over the side's vmlinux BTF: the module's split blob, or
+    /// none for the vmlinux itself.
+    Later(Option<Vec<u8>>),
+}
+
+/// Type every export left for the side's vmlinux BTF, in one graph: the
+/// vmlinux's types are converted once, not once per module.
+fn type_from_base(
+    vmlinux: &Path,
+    base: &Btf<'_>,
+    pointer_bits: u64,
+    pending: &mut [PendingBtf<'_>],
+) -> Result<(Graph, usize)> {
+    let mut b = btf::Builder::new(pointer_bits);
+    for (path, own, exports) in pending.iter_mut() {
+        match own {
+            None => {
+                let space = btf::Space {
+                    base: None,
+                    own: base,
+                    distilled: false,
+                };
+                b.add(space, exports)
+                    .map_err(|e| Error::input(vmlinux, e))?;
+            }
+            Some(bytes) => {
+                let split = Btf::parse(bytes, Some((base.next_id(), base.str_end())))
+                    .map_err(|e| mismatch(path, vmlinux, &e))?;
+                let space = btf::Space {
+                    base: Some(base),
+                    own: &split,
+                    distilled: false,
+                };
+                b.add(space, exports)
+                    .map_err(|e| mismatch(path, vmlinux, e.as_str()))?;
+            }
+        }
+    }
+    let ambiguous = b.ambiguous;
+    let g = b.finish();
+    let roots = pending
+        .iter()
+        .flat_map(|(_, _, e)| e.iter().filter_map(|s| s.ty));
+    if let Err((_, msg)) = crate::graph::check_untagged_depth(&g, roots) {
+        return Err(Error::input(vmlinux, format!("{msg} in the BTF")));
+    }
+    Ok((g, ambiguous))
 }
 
 /// A split blob that does not read over its base was built against another
@@ -473,7 +536,6 @@ fn read_raw_vmlinux(b: &Binary, cx: &Context<'_>, what: &str, t0: Instant) -> Re
         exports.retain(|s| w.contains(&s.name));
     }
     let elf_time = t0.elapsed();
-    let t1 = Instant::now();
     if cx.opts.symbols_only {
         return Ok(BinaryRead::untyped(
             exports,
@@ -482,24 +544,12 @@ fn read_raw_vmlinux(b: &Binary, cx: &Context<'_>, what: &str, t0: Instant) -> Re
             Duration::ZERO,
         ));
     }
-    let Some(base) = cx.base else {
-        return Ok(BinaryRead::untyped(
-            exports,
-            Typed::None,
-            elf_time,
-            Duration::ZERO,
-        ));
+    let mut r = if cx.base.is_some() {
+        BinaryRead::btf_later(exports, None)
+    } else {
+        BinaryRead::untyped(exports, Typed::None, elf_time, Duration::ZERO)
     };
-    let space = btf::Space {
-        base: None,
-        own: base,
-        distilled: false,
-    };
-    // The images without ELF headers we read are arm64's: 64-bit pointers.
-    let g = read_btf(space, 64, &b.path, None, &mut exports)?;
-    let mut r = BinaryRead::typed(g, exports, DwarfStats::default(), Typed::Btf);
     r.elf_time = elf_time;
-    r.dwarf_time = t1.elapsed();
     Ok(r)
 }
 
@@ -529,6 +579,14 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
                 .map_err(|e| Error::input(path, format!("section .BTF: {e}")))?,
         ),
         _ => None,
+    };
+    // BTF has no pointer size; the images without ELF headers we read are
+    // arm64's and riscv's, both 64-bit.
+    let pointer_bits = match &vmlinux {
+        Some(Vmlinux::Elf(data)) => object::File::parse(&**data)
+            .map(|f| btf::pointer_bits(&f))
+            .unwrap_or(64),
+        _ => 64,
     };
     let cx = Context {
         lookup: DebugLookup::new(input.debug_dirs.clone()),
@@ -592,8 +650,41 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
             Some(_) => {}
         }
     }
-    for (b, (_, r)) in binaries.iter().zip(results) {
-        let r = r?;
+    let mut reads = results
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect::<Result<Vec<BinaryRead>>>()?;
+    // One export per name, the first binary's (vmlinux, then the modules in
+    // path order): the parts below no longer follow binary order.
+    let mut seen: FxHashSet<String> = FxHashSet::default();
+    for r in &mut reads {
+        r.exports.retain(|s| seen.insert(s.name.clone()));
+    }
+    drop(seen);
+    // The exports typed from the side's vmlinux BTF, in one graph, typed
+    // in place; which reads they were is kept for the parts below.
+    let mut btf_graph = None;
+    let from_base: Vec<bool> = reads.iter().map(|r| r.pending_btf.is_some()).collect();
+    if let Some(base) = &base {
+        let t = Instant::now();
+        let vmlinux_path = input.vmlinux.as_deref().unwrap_or(Path::new("vmlinux"));
+        let mut pending: Vec<PendingBtf<'_>> = binaries
+            .iter()
+            .zip(reads.iter_mut())
+            .filter_map(|(b, r)| {
+                let own = r.pending_btf.take()?;
+                Some((b.path.as_path(), own, &mut r.exports))
+            })
+            .collect();
+        if !pending.is_empty() {
+            let (g, ambiguous) = type_from_base(vmlinux_path, base, pointer_bits, &mut pending)?;
+            report.untyped_btf_ambiguous = ambiguous;
+            btf_graph = Some(g);
+        }
+        report.btf_time = t.elapsed();
+    }
+    let mut btf_symbols: Vec<Symbol> = Vec::new();
+    for ((b, r), from_base) in binaries.iter().zip(reads).zip(from_base) {
         if r.stats.skipped_relocations > 0 {
             report
                 .binaries_with_skipped_relocations
@@ -629,7 +720,15 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
         }
         report.exports += r.exports.len();
         report.dwarf.add(&r.stats);
-        parts.push((r.graph, r.keys, r.exports));
+        if from_base {
+            btf_symbols.extend(r.exports);
+        } else {
+            parts.push((r.graph, r.keys, r.exports));
+        }
+    }
+    if let Some(g) = btf_graph {
+        let keys = crate::graph::dedup::graph_keys(&g);
+        parts.push((g, keys, btf_symbols));
     }
     report.read_time = t0.elapsed();
     let t1 = Instant::now();

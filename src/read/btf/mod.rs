@@ -19,7 +19,7 @@ pub mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use convert::{Space, read_types};
+pub use convert::{Builder, Space, read_types};
 pub use parse::{Btf, find_blobs};
 
 use object::{Object, ObjectSection};
