@@ -211,6 +211,8 @@ pub struct TypeDiffs<'g> {
     queue: Vec<DiffId>,
     defs_a: FxHashMap<(crate::graph::Tag, &'g str), TypeId>,
     defs_b: FxHashMap<(crate::graph::Tag, &'g str), TypeId>,
+    /// DWARF on one side, BTF on the other (see [`TypeDiffs::loose`]).
+    cross_source: bool,
 }
 
 impl<'g> TypeDiffs<'g> {
@@ -223,6 +225,7 @@ impl<'g> TypeDiffs<'g> {
             queue: Vec::new(),
             defs_a: a.definitions(),
             defs_b: b.definitions(),
+            cross_source: a.btf != b.btf,
         }
     }
 
@@ -271,6 +274,41 @@ impl<'g> TypeDiffs<'g> {
         self.memo.insert((a, b), d);
         self.queue.push(d);
         d
+    }
+
+    /// A prototype's return and parameter types as they are compared. Within
+    /// one source, as written. Between DWARF and BTF, pahole may have
+    /// recorded another declaration of the function than the one DWARF
+    /// holds (a FORTIFY_SOURCE inline wrapper in place of lib/string.c's
+    /// definition: `char *const` for `char *`, `__kernel_size_t` for
+    /// `size_t`), so what C itself ignores is ignored: qualifiers on a
+    /// parameter, and the typedef a type is spelled through.
+    fn loose(&self, a: TypeId, b: TypeId, param: bool) -> (TypeId, TypeId) {
+        if !self.cross_source {
+            return (a, b);
+        }
+        let strip = |g: &Graph, mut t: TypeId| {
+            for _ in 0..crate::graph::MAX_DEPTH {
+                match g.node(t) {
+                    Node::Qualified { target, .. } if param => t = *target,
+                    Node::Typedef { target, .. } => t = *target,
+                    _ => break,
+                }
+            }
+            t
+        };
+        fn typedef_named(g: &Graph, t: TypeId) -> Option<&str> {
+            match g.node(t) {
+                Node::Typedef { name, .. } => Some(g.str(*name)),
+                _ => None,
+            }
+        }
+        // The same typedef on both sides still names its changes.
+        let same = typedef_named(self.a, a);
+        if same.is_some() && same == typedef_named(self.b, b) {
+            return (a, b);
+        }
+        (strip(self.a, a), strip(self.b, b))
     }
 
     fn replaced(&self, a: TypeId, b: TypeId) -> Detail {
@@ -486,9 +524,11 @@ impl<'g> TypeDiffs<'g> {
                     variadic: vb,
                 },
             ) => {
-                children.push((Edge::Return, self.pair(*ra, *rb)));
+                let (ra, rb) = self.loose(*ra, *rb, false);
+                children.push((Edge::Return, self.pair(ra, rb)));
                 for (i, (x, y)) in pa.iter().zip(pb).enumerate() {
-                    children.push((Edge::Param(i + 1), self.pair(x.ty, y.ty)));
+                    let (x, y) = self.loose(x.ty, y.ty, true);
+                    children.push((Edge::Param(i + 1), self.pair(x, y)));
                 }
                 for (i, p) in pa.iter().enumerate().skip(pb.len()) {
                     details.push(Detail::ParamRemoved {

@@ -371,9 +371,12 @@ fn raw_vmlinux_exports(b: &Binary, cx: &Context<'_>, what: &str) -> Result<Vec<S
         let real = super::sysmap::read(&map).ok()?;
         Some((map, real))
     };
+    // s390's image is compressed: no System.map can point into it.
+    let s390 = what == file::image::S390;
     let map = match &cx.input.system_map {
-        Some(p) => Some((p.clone(), super::sysmap::read(p)?)),
-        None => beside(),
+        Some(p) if !s390 => Some((p.clone(), super::sysmap::read(p)?)),
+        None if !s390 => beside(),
+        _ => None,
     };
     if let (Some((map_path, map)), Some(Vmlinux::Raw { data, .. })) = (map, cx.vmlinux) {
         return super::exports::exports_from_image(data, &map, &b.path).map_err(|e| match e {
@@ -385,6 +388,14 @@ fn raw_vmlinux_exports(b: &Binary, cx: &Context<'_>, what: &str) -> Result<Vec<S
         });
     }
     let Some(symvers) = &cx.input.vmlinux_symvers else {
+        if s390 {
+            return Err(Error::input(
+                &b.path,
+                format!(
+                    "{what}: its exports cannot be read from it; give the kernel's Module.symvers (--symvers, from linux-headers-RELEASE), or the vmlinux of its -dbg package"
+                ),
+            ));
+        }
         return Err(Error::input(
             &b.path,
             format!(

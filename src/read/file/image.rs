@@ -113,8 +113,14 @@ fn parse(path: &Path, raw: FileData, cap: u64) -> Result<KernelImage> {
             e => Error::input(path, e.message(format, cap)),
         });
     }
+    // Its kernel is compressed in a format of s390's own boot code: nothing
+    // can be read from it, but with the kernel's Module.symvers its side
+    // still has its exports (see `read::kernel`).
     if is_s390(&raw) {
-        return Err(unusable("s390x kernel image"));
+        return Ok(KernelImage::Raw {
+            data: raw,
+            what: S390,
+        });
     }
     if raw.starts_with(b"MZ") {
         return Err(unusable("a PE executable that is not an EFI zboot image"));
@@ -171,6 +177,9 @@ fn is_bzimage(d: &[u8]) -> bool {
 fn is_zboot(d: &[u8]) -> bool {
     d.starts_with(b"MZ") && d.get(4..8) == Some(b"zimg")
 }
+
+/// What an s390x image is called; no types or exports can be read from it.
+pub const S390: &str = "s390x kernel image";
 
 /// s390's image opens with the IPL PSW and two channel commands that read
 /// the rest of the kernel, the same in every image since the boot code was

@@ -330,10 +330,13 @@ fn images_that_cannot_be_read_say_what_to_pass() {
         0x50, 0x02, 0x00, 0x00, 0x68, 0x60, 0x00, 0x00, 0x50,
     ]);
     assert_eq!(looks_like_boot_image(&s390), Some("s390x kernel image"));
-    assert_eq!(
-        err_of(parse_bytes(&s390)),
-        "vmlinuz: s390x kernel image: its exports and types cannot be read from it; pass the vmlinux of the -dbg package, or the kernel's Module.symvers with --symvers1/--symvers2"
-    );
+    assert!(matches!(
+        parse_bytes(&s390),
+        Ok(KernelImage::Raw {
+            what: "s390x kernel image",
+            ..
+        })
+    ));
 
     let mut pe = vec![0u8; 1024];
     pe[..2].copy_from_slice(b"MZ");

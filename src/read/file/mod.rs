@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 
 mod codec;
 mod extent;
-mod image;
+pub mod image;
 mod modules;
 #[cfg(test)]
 mod tests;
