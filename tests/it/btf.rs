@@ -196,3 +196,180 @@ fn a_btf_dump_round_trips() {
         );
     }
 }
+
+/// Boot images of the v1 fixture, as a distribution installs them: an x86
+/// bzImage whose gzip payload is the stripped vmlinux, and a raw image
+/// without ELF headers (as arm64 ships it) laid out from the vmlinux's
+/// sections at their addresses, with the arm64 magic.
+fn images() -> PathBuf {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("btf-images");
+    if dir.join("done").exists() {
+        return dir;
+    }
+    let stripped = dir.join("vmlinux.stripped");
+    let st = Command::new("objcopy")
+        .arg("--strip-all")
+        .arg(kernels().join("v1/vmlinux"))
+        .arg(&stripped)
+        .status()
+        .expect("objcopy (binutils) is needed by this test");
+    assert!(st.success());
+    let elf_bytes = std::fs::read(&stripped).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &elf_bytes).unwrap();
+    let payload = gz.finish().unwrap();
+    // Boot sector and one setup sector; the payload 0x100 bytes into the
+    // protected-mode code (boot protocol 2.15).
+    let mut bz = vec![0u8; 1024 + 0x100];
+    bz[0x1F1] = 1;
+    bz[0x202..0x206].copy_from_slice(b"HdrS");
+    bz[0x206..0x208].copy_from_slice(&0x020Fu16.to_le_bytes());
+    bz[0x248..0x24C].copy_from_slice(&0x100u32.to_le_bytes());
+    bz[0x24C..0x250].copy_from_slice(&(payload.len() as u32).to_le_bytes());
+    bz.extend_from_slice(&payload);
+    bz.extend_from_slice(&[0xC3; 64]);
+    std::fs::write(dir.join("vmlinuz-v1"), bz).unwrap();
+
+    // The raw image: every allocated section with bytes, from _text on.
+    use object::{Object, ObjectSection};
+    let map = std::fs::read_to_string(kernels().join("v1/System.map")).unwrap();
+    let text = map
+        .lines()
+        .find_map(|l| l.strip_suffix(" T _text"))
+        .map(|a| u64::from_str_radix(a, 16).unwrap())
+        .unwrap();
+    let full = std::fs::read(kernels().join("v1/vmlinux")).unwrap();
+    let elf = object::File::parse(&*full).unwrap();
+    let secs: Vec<_> = elf
+        .sections()
+        .filter(|s| s.address() >= text && s.kind() != object::SectionKind::UninitializedData)
+        .filter(|s| s.data().is_ok_and(|d| !d.is_empty()))
+        .collect();
+    let end = secs.iter().map(|s| s.address() + s.size()).max().unwrap();
+    let mut image = vec![0u8; (end - text) as usize];
+    for s in secs {
+        let d = s.data().unwrap();
+        let at = (s.address() - text) as usize;
+        image[at..at + d.len()].copy_from_slice(d);
+    }
+    image[0x38..0x3C].copy_from_slice(b"ARM\x64");
+    std::fs::write(dir.join("Image-v1"), image).unwrap();
+    std::fs::write(dir.join("done"), "").unwrap();
+    dir
+}
+
+/// The installed kernel (a bzImage and modules without debug info) against
+/// the debug tree of the same build: nothing changed.
+#[test]
+fn a_vmlinuz_against_the_debug_tree_of_its_build() {
+    let img = images();
+    let p1 = plain("v1");
+    let vz = img.join("vmlinuz-v1");
+    let mods = p1.join("modules");
+    let r = run(
+        "kmidiff",
+        &[
+            "--verbose",
+            "--vmlinux1",
+            s(&vz),
+            "--vmlinux2",
+            "v1/vmlinux",
+            s(&mods),
+            "v1/modules",
+        ],
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("0 exports typed from DWARF, 4101 from BTF"),
+        "{}",
+        r.stderr
+    );
+    // The same for the symbol-level check, a baseline and the symbol lists.
+    let r = run("kmi", &["abi-check", "--vmlinux1", s(&vz), s(&mods), "v1"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dump = scratch("btf-images").join("vmlinuz.kmi");
+    let r = run(
+        "kmi",
+        &["dump", "--vmlinux", s(&vz), s(&mods), "-o", s(&dump)],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run("kmidiff", &[s(&dump), "v1"]);
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
+    let r = run(
+        "kmi",
+        &[
+            "modcheck",
+            "--kernel",
+            s(&mods),
+            "--vmlinux",
+            s(&vz),
+            "v1/modules/extra/kmi_b.ko",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+/// A kernel image without ELF headers: its exports decoded with a real
+/// System.map, or read from Module.symvers; its BTF found by its header.
+#[test]
+fn an_image_without_elf_headers() {
+    let img = images();
+    let p1 = plain("v1");
+    let image = img.join("Image-v1");
+    let mods = p1.join("modules");
+    let r = run(
+        "kmidiff",
+        &[
+            "--system-map1",
+            "v1/System.map",
+            "--vmlinux1",
+            s(&image),
+            s(&mods),
+            "v1",
+        ],
+    );
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
+    let r = run(
+        "kmidiff",
+        &[
+            "--symvers1",
+            "v1/Module.symvers",
+            "--vmlinux1",
+            s(&image),
+            s(&mods),
+            "v1",
+        ],
+    );
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
+    // Neither: what to pass instead, in one line.
+    let r = run("kmidiff", &["--vmlinux1", s(&image), s(&mods), "v1"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "kmidiff: {}: arm64 Image without ELF headers: its exports cannot be read from it alone; give its System.map (--system-map, from the -dbg package or /proc/kallsyms) or the kernel's Module.symvers (--symvers, from linux-headers-RELEASE)\n",
+            image.display()
+        )
+    );
+    // Another build's map: the tables are not where it says.
+    let r = run(
+        "kmidiff",
+        &[
+            "--system-map1",
+            "v2/System.map",
+            "--vmlinux1",
+            s(&image),
+            s(&mods),
+            "v1",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("(with the System.map v2/System.map)"),
+        "{}",
+        r.stderr
+    );
+}
