@@ -355,7 +355,9 @@ fn read_binary(b: &Binary, cx: &Context<'_>, machine: &mut u16) -> Result<Binary
 fn raw_vmlinux_exports(b: &Binary, cx: &Context<'_>, what: &str) -> Result<Vec<Symbol>> {
     let beside = || {
         let name = b.path.file_name()?.to_str()?;
-        let suffix = name.strip_prefix("vmlinuz").or(name.strip_prefix("Image"))?;
+        let suffix = name
+            .strip_prefix("vmlinuz")
+            .or(name.strip_prefix("Image"))?;
         let map = b.path.with_file_name(format!("System.map{suffix}"));
         let real = super::sysmap::read(&map).ok()?;
         Some((map, real))

@@ -198,7 +198,7 @@ impl Source {
                     vmlinux: v.to_path_buf(),
                     debug_dirs,
                     system_map: arg.system_map.map(Path::to_path_buf),
-                symvers: arg.symvers.map(Path::to_path_buf),
+                    symvers: arg.symvers.map(Path::to_path_buf),
                 });
             }
             // A Debian debug package has its vmlinux there as a link.
@@ -292,9 +292,12 @@ impl Source {
     /// The ELF files to read, for the forms that are ELF files.
     pub fn binaries(&self) -> Option<KernelInput> {
         let (vmlinux, modules_dir, debug_dirs, (system_map, symvers)) = match self {
-            Source::Tree { dir, debug_dirs } => {
-                (Some(dir.join("vmlinux")), Some(dir), debug_dirs, (None, None))
-            }
+            Source::Tree { dir, debug_dirs } => (
+                Some(dir.join("vmlinux")),
+                Some(dir),
+                debug_dirs,
+                (None, None),
+            ),
             Source::Split {
                 modules,
                 vmlinux,
@@ -307,9 +310,7 @@ impl Source {
                 debug_dirs,
                 (system_map.clone(), symvers.clone()),
             ),
-            Source::ModulesOnly { dir, debug_dirs } => {
-                (None, Some(dir), debug_dirs, (None, None))
-            }
+            Source::ModulesOnly { dir, debug_dirs } => (None, Some(dir), debug_dirs, (None, None)),
             Source::Vmlinux {
                 path,
                 debug_dirs,
