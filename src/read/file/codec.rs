@@ -461,6 +461,8 @@ fn unlzo(data: &[u8], sink: &mut Sink) -> std::result::Result<(), DecodeError> {
     }
 
     let checksums = |bits: [u32; 2]| bits.iter().filter(|&&b| flags & b != 0).count() * 4;
+    // One block's output, reused: at most LZO_BLOCK bytes.
+    let mut out = Vec::new();
     loop {
         let unpacked = r.be32()? as usize;
         if unpacked == 0 {
@@ -482,18 +484,14 @@ fn unlzo(data: &[u8], sink: &mut Sink) -> std::result::Result<(), DecodeError> {
             r.skip(checksums([ADLER32_C, CRC32_C]))?;
         }
         let block = r.take(packed)?;
-        let corrupt = || DecodeError::Corrupt("corrupt LZO block".into());
         if packed == unpacked {
             sink.write_all(block)
                 .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
             continue;
         }
-        // lzokay-native indexes and subtracts on the input's word, which
-        // panics (debug) or indexes out of bounds on a crafted block. Its
-        // output is bounded by the block: at most 255 bytes a byte read.
-        let out = std::panic::catch_unwind(|| lzokay_native::decompress_all(block, Some(unpacked)))
-            .map_err(|_| corrupt())?
-            .map_err(|_| corrupt())?;
+        out.clear();
+        super::lzo::decompress_block(block, &mut out, unpacked)
+            .map_err(|e| DecodeError::Corrupt(format!("corrupt LZO block: {e}")))?;
         if out.len() != unpacked {
             return Err(DecodeError::Corrupt(
                 "LZO block does not decompress to its declared size".into(),

@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 mod codec;
 mod extent;
 pub mod image;
+mod lzo;
 mod modules;
 #[cfg(test)]
 mod tests;
