@@ -138,6 +138,24 @@ echo "running: 6.12.111 vs 6.12.113" >&2
 r7=$(median_run "$OURS" --vmlinux1 "$V612" --vmlinux2 "$(vmlinux_of "$C613")" "$M612" "$(modules_of "$C613")")
 row "cloud 6.12.111 vs 6.12.113, all exports" "$r7" "-"
 
+# The installed kernels: plain packages (vmlinuz + modules with split BTF,
+# no DWARF). libabigail 2.2 reads neither a vmlinuz nor split BTF.
+vmlinuz_of() { ls "$1"/boot/vmlinuz-* | head -1; }
+plain_modules_of() { ls -d "$1"/lib/modules/* | head -1; }
+P55=$(fetch linux-image-6.1.0-55-cloud-amd64-unsigned)
+P56=$(fetch linux-image-6.1.0-56-cloud-amd64-unsigned)
+echo "running: plain 55 vs 56" >&2
+rp1=$(median_run "$OURS" --vmlinux1 "$(vmlinuz_of "$P55")" --vmlinux2 "$(vmlinuz_of "$P56")" "$(plain_modules_of "$P55")" "$(plain_modules_of "$P56")")
+row "plain cloud 55 vs 56, vmlinuz + $(find "$(plain_modules_of "$P55")" -name '*.ko*' | wc -l) modules, BTF" "$rp1" "-"
+echo "running: -dbg 55 vs plain 55" >&2
+rp2=$(median_run "$OURS" --vmlinux1 "$V55" --vmlinux2 "$(vmlinuz_of "$P55")" "$M55" "$(plain_modules_of "$P55")")
+row "cloud 55 -dbg vs plain 55, DWARF vs BTF" "$rp2" "-"
+P612=$(fetch linux-image-6.12.111+deb12-cloud-amd64-unsigned)
+P613=$(fetch linux-image-6.12.113+deb12-cloud-amd64-unsigned)
+echo "running: plain 6.12.111 vs 6.12.113" >&2
+rp3=$(median_run "$OURS" --vmlinux1 "$(vmlinuz_of "$P612")" --vmlinux2 "$(vmlinuz_of "$P613")" "$(plain_modules_of "$P612")" "$(plain_modules_of "$P613")")
+row "plain cloud 6.12.111 vs 6.12.113, vmlinuz + .ko.xz modules, BTF" "$rp3" "-"
+
 if [ "$ARCHES" = 1 ]; then
     # Needs `dpkg --add-architecture arm64 s390x && apt-get update` once.
     A55=$(fetch linux-image-6.1.0-55-cloud-arm64-dbg:arm64)
@@ -145,6 +163,14 @@ if [ "$ARCHES" = 1 ]; then
     echo "running: arm64 cloud 55 vs 56" >&2
     r8=$(median_run "$OURS" --vmlinux1 "$(vmlinux_of "$A55")" --vmlinux2 "$(vmlinux_of "$A56")" "$(modules_of "$A55")" "$(modules_of "$A56")")
     row "arm64 cloud 55 vs 56, vmlinux + $(find "$(modules_of "$A55")" -name '*.ko*' | wc -l) modules, all exports" "$r8" "-"
+    PA55=$(fetch linux-image-6.1.0-55-cloud-arm64-unsigned:arm64)
+    PA56=$(fetch linux-image-6.1.0-56-cloud-arm64-unsigned:arm64)
+    HA55=$(fetch linux-headers-6.1.0-55-cloud-arm64:arm64)
+    HA56=$(fetch linux-headers-6.1.0-56-cloud-arm64:arm64)
+    echo "running: arm64 plain 55 vs 56" >&2
+    r10=$(median_run "$OURS" --symvers1 "$(ls "$HA55"/usr/src/*/Module.symvers)" --symvers2 "$(ls "$HA56"/usr/src/*/Module.symvers)" \
+        --vmlinux1 "$(vmlinuz_of "$PA55")" --vmlinux2 "$(vmlinuz_of "$PA56")" "$(plain_modules_of "$PA55")" "$(plain_modules_of "$PA56")")
+    row "arm64 plain cloud 55 vs 56, raw Image + Module.symvers + modules, BTF" "$r10" "-"
     S47=$(fetch linux-image-6.1.0-47-s390x-dbg:s390x)
     S50=$(fetch linux-image-6.1.0-50-s390x-dbg:s390x)
     echo "running: s390x 47 vs 50" >&2

@@ -270,9 +270,27 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     if let (Some(a), Some(b)) = (&rep_a, &rep_b) {
         warn_mixed_debug_info(a, b);
     }
-    for (side, rep) in [("first", &rep_a), ("second", &rep_b)] {
-        if let Some(w) = rep.as_ref().and_then(ReadReport::no_types_warning) {
-            say!("kmidiff: warning: the {side} kernel {w}");
+    let why = |r: &Option<ReadReport>| r.as_ref().and_then(ReadReport::no_types_reason);
+    let exports = |r: &Option<ReadReport>| r.as_ref().map_or(0, |r| r.exports);
+    let untyped = "are compared by symbol only, their types are not compared";
+    match (why(&rep_a), why(&rep_b)) {
+        // Both sides of a kernel built without either (Debian's s390x): one line.
+        (Some(x), Some(y)) if x == y => say!(
+            "kmidiff: warning: both kernels have {x}: their exports ({} and {}) {untyped}",
+            exports(&rep_a),
+            exports(&rep_b)
+        ),
+        (x, y) => {
+            for (side, why, n) in [
+                ("first", x, exports(&rep_a)),
+                ("second", y, exports(&rep_b)),
+            ] {
+                if let Some(why) = why {
+                    say!(
+                        "kmidiff: warning: the {side} kernel has {why}: its {n} exports {untyped}"
+                    );
+                }
+            }
         }
     }
     for w in [&rep_a, &rep_b]

@@ -97,26 +97,22 @@ pub struct ReadReport {
 }
 
 impl ReadReport {
-    /// A side none of whose exports got a type (a kernel built without
-    /// debug info and BTF, like Debian's s390x): its exports are still
-    /// compared, but no type change can be seen, and that must be said.
-    pub fn no_types_warning(&self) -> Option<String> {
-        if self.exports == 0 || self.typed_dwarf + self.typed_btf > 0 {
+    /// Why a side none of whose exports got a type has none (a kernel
+    /// built without debug info and BTF, like Debian's s390x): its exports
+    /// are still compared, but no type change can be seen, and that must be
+    /// said. `None` when some export is typed, or types were not read.
+    pub fn no_types_reason(&self) -> Option<&'static str> {
+        if self.exports == 0
+            || self.typed_dwarf + self.typed_btf > 0
+            || self.binaries_without_debug_info.is_empty()
+        {
             return None;
         }
-        // Symbol-only reads count neither.
-        if self.binaries_without_debug_info.is_empty() {
-            return None;
-        }
-        let why = if self.modules_btf_without_base > 0 {
-            "has no debug info, and its modules' BTF cannot be read without the vmlinux's BTF"
+        Some(if self.modules_btf_without_base > 0 {
+            "no debug info, and modules whose BTF cannot be read without the vmlinux's BTF"
         } else {
-            "has no debug info and no BTF"
-        };
-        Some(format!(
-            "{why}: its {} exports are compared by symbol only, their types are not compared",
-            self.exports
-        ))
+            "no debug info and no BTF"
+        })
     }
 
     /// A relocation we could not apply leaves a DWARF offset pointing at the

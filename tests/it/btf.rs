@@ -53,6 +53,9 @@ fn btf_alone_reports_the_fixture_changes() {
     assert_eq!(r.code, 12, "{}", r.stderr);
     assert_eq!(r.stderr, "");
     insta::assert_snapshot!("btf_v1_v2", r.stdout);
+    let i = run("kmidiff", &["--types", "btf", "-i", "v1", "v2"]);
+    assert_eq!(i.code, 12, "{}", i.stderr);
+    insta::assert_snapshot!("btf_v1_v2_impacted", i.stdout);
     // Every function change of EXPECTED-v1-v2.md is in it; the variables,
     // which BTF does not describe, are reported by their CRC alone.
     let exp = expected();
@@ -132,8 +135,7 @@ fn types_dwarf_on_a_plain_tree_says_no_types() {
     assert_eq!(
         r.stderr.lines().collect::<Vec<_>>(),
         [
-            "kmidiff: warning: the first kernel has no debug info and no BTF: its 4363 exports are compared by symbol only, their types are not compared",
-            "kmidiff: warning: the second kernel has no debug info and no BTF: its 4364 exports are compared by symbol only, their types are not compared",
+            "kmidiff: warning: both kernels have no debug info and no BTF: their exports (4363 and 4364) are compared by symbol only, their types are not compared"
         ]
     );
 }
@@ -171,7 +173,7 @@ fn split_btf_without_its_vmlinux_is_said() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stderr
-            .contains("its modules' BTF cannot be read without the vmlinux's BTF"),
+            .contains("modules whose BTF cannot be read without the vmlinux's BTF"),
         "{}",
         r.stderr
     );
@@ -344,6 +346,42 @@ fn an_image_without_elf_headers() {
         ],
     );
     assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
+    // The headers package's Module.symvers, found from the modules directory
+    // as /lib/modules/RELEASE/build/Module.symvers.
+    let with_build = scratch("btf-images").join("modules-with-build");
+    if !with_build.exists() {
+        let st = Command::new("cp")
+            .arg("-r")
+            .arg(&mods)
+            .arg(&with_build)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        std::fs::create_dir_all(with_build.join("build")).unwrap();
+        std::fs::copy(
+            kernels().join("v1/Module.symvers"),
+            with_build.join("build/Module.symvers"),
+        )
+        .unwrap();
+    }
+    let r = run("kmidiff", &["--vmlinux1", s(&image), s(&with_build), "v1"]);
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
+    let r = run(
+        "kmi",
+        &[
+            "symbols",
+            "extract",
+            "--kernel",
+            s(&with_build),
+            "--vmlinux",
+            s(&image),
+            "v1/modules",
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("match_token"), "{}", r.stdout);
     // Neither: what to pass instead, in one line.
     let r = run("kmidiff", &["--vmlinux1", s(&image), s(&mods), "v1"]);
     assert_eq!(r.code, 1);

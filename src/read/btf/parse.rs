@@ -9,6 +9,10 @@ use std::ops::Range;
 
 pub const MAGIC: u16 = 0xEB9F;
 
+/// Bits 24-28 hold the kind today; bits 29-30 are reserved for more kinds,
+/// so they are read as part of it (an unknown kind, not a misread one).
+const KIND_MASK: u32 = 0x7F;
+
 /// libbpf's limit on type ids; far above any real kernel (about 150k).
 const MAX_TYPES: usize = 0x00ff_ffff;
 
@@ -195,7 +199,7 @@ impl<'a> Btf<'a> {
             let info = word(data, at + 4, big)
                 .filter(|_| at + 12 <= types.end)
                 .ok_or_else(|| format!("BTF type record at {at} is truncated"))?;
-            let k = ((info >> 24) & 0x1F) as u8;
+            let k = ((info >> 24) & KIND_MASK) as u8;
             let vlen = (info & 0x00FF_FFFF) as usize;
             let (fixed, per) = known_layout(k)
                 .or_else(|| btf.layout.get(k as usize).copied())
@@ -265,7 +269,7 @@ impl<'a> Btf<'a> {
         let info = w(4);
         Some(Type {
             name_off: w(0),
-            kind: ((info >> 24) & 0x1F) as u8,
+            kind: ((info >> 24) & KIND_MASK) as u8,
             kind_flag: info >> 31 != 0,
             vlen: info & 0x00FF_FFFF,
             size_or_type: w(8),
