@@ -113,14 +113,19 @@ pub fn dwarf_types(data: &[u8]) {
 
 fn defined_symbols(elf: &object::File<'_>) -> Vec<Symbol> {
     use object::{Object, ObjectSymbol};
-    let mut names: Vec<String> = elf
+    let names: Vec<String> = elf
         .symbols()
         .filter(|s| s.is_definition())
         .filter_map(|s| s.name().ok().map(str::to_owned))
         .filter(|n| !n.is_empty())
         .take(1000)
         .collect();
-    // read_types wants its exports sorted by name, and names unique.
+    stand_in_exports(names)
+}
+
+/// Exports of these names, untyped, for a type reader to look up: sorted by
+/// name and unique, as the readers want them.
+fn stand_in_exports(mut names: Vec<String>) -> Vec<Symbol> {
     names.sort();
     names.dedup();
     names
@@ -137,6 +142,35 @@ fn defined_symbols(elf: &object::File<'_>) -> Vec<Symbol> {
             location: None,
         })
         .collect()
+}
+
+/// xorshift64*: deterministic mutations for the stable fuzz test and the
+/// readers' never-panic tests, without a dependency.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform enough in `0..n`; 0 when `n` is 0.
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next_u64() % n as u64) as usize
+        }
+    }
+
+    /// `len` characters drawn from `alphabet`.
+    pub fn text(&mut self, alphabet: &[u8], len: usize) -> String {
+        (0..len)
+            .map(|_| alphabet[self.below(alphabet.len())] as char)
+            .collect()
+    }
 }
 
 /// `Module.symvers`.
@@ -247,7 +281,7 @@ pub fn btf(data: &[u8]) {
             distilled: false,
         },
     };
-    let mut names: Vec<String> = space
+    let names: Vec<String> = space
         .own
         .ids()
         .take(1000)
@@ -257,22 +291,7 @@ pub fn btf(data: &[u8]) {
         })
         .filter_map(|t| space.own.own_str(t.name_off).map(str::to_owned))
         .collect();
-    names.sort();
-    names.dedup();
-    let mut syms: Vec<Symbol> = names
-        .into_iter()
-        .map(|name| Symbol {
-            name,
-            kind: SymbolKind::Unknown,
-            gpl: false,
-            namespace: String::new(),
-            crc: None,
-            module: "fuzz".into(),
-            size: 0,
-            ty: None,
-            location: None,
-        })
-        .collect();
+    let mut syms = stand_in_exports(names);
     if let Ok(g) = btf_reader::read_types(space, 64, &mut syms)
         && crate::graph::check_untagged_depth(&g, syms.iter().filter_map(|s| s.ty)).is_ok()
     {

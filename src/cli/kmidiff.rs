@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::filter::allow::AllowList;
 use crate::filter::{apply::SuppressionFilter, suppr::Suppressions, whitelist};
 use crate::read::kernel::{ReadOptions, ReadReport, TypeSource};
-use crate::read::source::{KernelArg, Needs};
+use crate::read::source::Needs;
 use crate::report::{self, Format, Options, Units};
 use clap::Parser;
 use std::io::Write;
@@ -32,28 +32,8 @@ pub struct Args {
     /// The second kernel, in any of the same forms (with --vmlinux2)
     #[arg(value_name = "KERNEL2")]
     pub second_modules_dir: PathBuf,
-    /// vmlinux of the first kernel
-    #[arg(long = "vmlinux1", visible_alias = "l1", value_name = "PATH")]
-    pub vmlinux1: Option<PathBuf>,
-    /// vmlinux of the second kernel
-    #[arg(long = "vmlinux2", visible_alias = "l2", value_name = "PATH")]
-    pub vmlinux2: Option<PathBuf>,
-    /// System.map of the first kernel (from its -dbg package, or
-    /// /proc/kallsyms): the exports of a vmlinux without ELF headers (an
-    /// arm64 Image) are decoded with it; found beside the image when real
-    #[arg(long = "system-map1", value_name = "FILE")]
-    pub system_map1: Option<PathBuf>,
-    /// System.map of the second kernel
-    #[arg(long = "system-map2", value_name = "FILE")]
-    pub system_map2: Option<PathBuf>,
-    /// Module.symvers of the first kernel: the exports of a vmlinux without
-    /// ELF headers when no System.map is at hand; found as
-    /// MODULES/build/Module.symvers when not given
-    #[arg(long = "symvers1", value_name = "FILE")]
-    pub symvers1: Option<PathBuf>,
-    /// Module.symvers of the second kernel
-    #[arg(long = "symvers2", value_name = "FILE")]
-    pub symvers2: Option<PathBuf>,
+    #[command(flatten)]
+    pub kernels: crate::cli::TwoKernels,
     /// Where types come from: DWARF where a binary has it and BTF otherwise
     /// (auto), or only one of them
     #[arg(long, value_enum, default_value_t = TypeSource::Auto)]
@@ -210,24 +190,18 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
     let (a_in, b_in) = crate::cli::two_kernels(
         "kmidiff",
-        &KernelArg {
-            path: &args.first_modules_dir,
-            vmlinux: args.vmlinux1.as_deref(),
-            debug_dirs: &args.debug_info_dir1,
-            system_map: args.system_map1.as_deref(),
-            symvers: args.symvers1.as_deref(),
-            vmlinux_flag: "--vmlinux1",
-            side: "the first kernel",
-        },
-        &KernelArg {
-            path: &args.second_modules_dir,
-            vmlinux: args.vmlinux2.as_deref(),
-            debug_dirs: &args.debug_info_dir2,
-            system_map: args.system_map2.as_deref(),
-            symvers: args.symvers2.as_deref(),
-            vmlinux_flag: "--vmlinux2",
-            side: "the second kernel",
-        },
+        &args.kernels.side(
+            1,
+            &args.first_modules_dir,
+            &args.debug_info_dir1,
+            "the first kernel",
+        ),
+        &args.kernels.side(
+            2,
+            &args.second_modules_dir,
+            &args.debug_info_dir2,
+            "the second kernel",
+        ),
         Needs::Types,
     )?;
     let whitelist = if args.whitelist.is_empty() {

@@ -315,3 +315,68 @@ mod temp {
             .retain(|p| p != path);
     }
 }
+
+/// Where the vmlinux and its exports are for each of two kernels: the same
+/// options for `kmidiff` and `kmi abi-check`.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct TwoKernels {
+    /// vmlinux of the first kernel (KERNEL1 is then its modules directory):
+    /// an ELF file or a boot image (vmlinuz)
+    #[arg(long = "vmlinux1", visible_alias = "l1", value_name = "PATH")]
+    pub vmlinux1: Option<std::path::PathBuf>,
+    /// vmlinux of the second kernel
+    #[arg(long = "vmlinux2", visible_alias = "l2", value_name = "PATH")]
+    pub vmlinux2: Option<std::path::PathBuf>,
+    /// System.map of the first kernel (from its -dbg package, or
+    /// /proc/kallsyms): the exports of a vmlinux without ELF headers (an
+    /// arm64 Image) are decoded with it; found beside the image when real
+    #[arg(long = "system-map1", value_name = "FILE")]
+    pub system_map1: Option<std::path::PathBuf>,
+    /// System.map of the second kernel
+    #[arg(long = "system-map2", value_name = "FILE")]
+    pub system_map2: Option<std::path::PathBuf>,
+    /// Module.symvers of the first kernel: the exports of a vmlinux without
+    /// ELF headers when no System.map is at hand; found as
+    /// MODULES/build/Module.symvers when not given
+    #[arg(long = "symvers1", value_name = "FILE")]
+    pub symvers1: Option<std::path::PathBuf>,
+    /// Module.symvers of the second kernel
+    #[arg(long = "symvers2", value_name = "FILE")]
+    pub symvers2: Option<std::path::PathBuf>,
+}
+
+impl TwoKernels {
+    /// Kernel `n` (1 or 2) of the pair, at `path`.
+    pub fn side<'a>(
+        &'a self,
+        n: u8,
+        path: &'a std::path::Path,
+        debug_dirs: &'a [std::path::PathBuf],
+        side: &'a str,
+    ) -> crate::read::source::KernelArg<'a> {
+        let (vmlinux, system_map, symvers, flag) = if n == 1 {
+            (
+                &self.vmlinux1,
+                &self.system_map1,
+                &self.symvers1,
+                "--vmlinux1",
+            )
+        } else {
+            (
+                &self.vmlinux2,
+                &self.system_map2,
+                &self.symvers2,
+                "--vmlinux2",
+            )
+        };
+        crate::read::source::KernelArg {
+            path,
+            vmlinux: vmlinux.as_deref(),
+            debug_dirs,
+            system_map: system_map.as_deref(),
+            symvers: symvers.as_deref(),
+            vmlinux_flag: flag,
+            side,
+        }
+    }
+}

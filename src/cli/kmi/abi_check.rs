@@ -8,7 +8,7 @@ use crate::compare::ChangeKind;
 use crate::compare::explain::{Explained, explain};
 use crate::error::{Error, Result};
 use crate::read::kernel::{ReadOptions, TypeSource};
-use crate::read::source::{KernelArg, Needs, Source};
+use crate::read::source::{Needs, Source};
 use crate::report::Format;
 use rustc_hash::FxHashSet;
 use std::io::Write;
@@ -31,26 +31,8 @@ pub struct Args {
     pub old: PathBuf,
     /// The new build
     pub new: PathBuf,
-    /// vmlinux of OLD (OLD is then its modules directory)
-    #[arg(long = "vmlinux1", value_name = "PATH")]
-    pub vmlinux1: Option<PathBuf>,
-    /// vmlinux of NEW (NEW is then its modules directory)
-    #[arg(long = "vmlinux2", value_name = "PATH")]
-    pub vmlinux2: Option<PathBuf>,
-    /// System.map of OLD: the exports of a vmlinux without ELF headers (an
-    /// arm64 Image) are decoded with it
-    #[arg(long = "system-map1", value_name = "FILE")]
-    pub system_map1: Option<PathBuf>,
-    /// System.map of NEW
-    #[arg(long = "system-map2", value_name = "FILE")]
-    pub system_map2: Option<PathBuf>,
-    /// Module.symvers of OLD: the exports of a vmlinux without ELF headers
-    /// when no System.map is at hand
-    #[arg(long = "symvers1", value_name = "FILE")]
-    pub symvers1: Option<PathBuf>,
-    /// Module.symvers of NEW
-    #[arg(long = "symvers2", value_name = "FILE")]
-    pub symvers2: Option<PathBuf>,
+    #[command(flatten)]
+    pub kernels: crate::cli::TwoKernels,
     /// Where --explain reads types from: DWARF where a binary has it and BTF
     /// otherwise (auto), or only one of them
     #[arg(long, value_enum, default_value_t = TypeSource::Auto)]
@@ -72,31 +54,10 @@ pub struct Args {
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
     let rules = IgnoreRules::load(&args.ignore)?;
-    let side = |path, vmlinux, (system_map, symvers), vmlinux_flag, side| KernelArg {
-        path,
-        vmlinux,
-        debug_dirs: &[],
-        system_map,
-        symvers,
-        vmlinux_flag,
-        side,
-    };
     let (old, new) = crate::cli::two_kernels(
         "kmi",
-        &side(
-            &args.old,
-            args.vmlinux1.as_deref(),
-            (args.system_map1.as_deref(), args.symvers1.as_deref()),
-            "--vmlinux1",
-            "OLD",
-        ),
-        &side(
-            &args.new,
-            args.vmlinux2.as_deref(),
-            (args.system_map2.as_deref(), args.symvers2.as_deref()),
-            "--vmlinux2",
-            "NEW",
-        ),
+        &args.kernels.side(1, &args.old, &[], "OLD"),
+        &args.kernels.side(2, &args.new, &[], "NEW"),
         Needs::Symbols,
     )?;
     if args.explain && !(old.has_types() && new.has_types()) {

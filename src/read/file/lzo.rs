@@ -422,21 +422,7 @@ mod tests {
         );
     }
 
-    /// xorshift64*: deterministic mutations, no dependency.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
-        }
-    }
+    use crate::fuzz::Rng;
 
     #[test]
     fn lzo_mutations_never_panic() {
@@ -453,12 +439,12 @@ mod tests {
                 let at = rng.below(v.len());
                 match rng.below(5) {
                     0 => v[at] ^= 1 << rng.below(8),
-                    1 => v[at] = rng.next() as u8,
+                    1 => v[at] = rng.next_u64() as u8,
                     2 => v[at] = [0, 0x11, 0xFF, 0x20, 0x10][rng.below(5)],
                     3 => {
                         v.remove(at);
                     }
-                    _ => v.insert(at, rng.next() as u8),
+                    _ => v.insert(at, rng.next_u64() as u8),
                 }
             }
             let max_out = [data.len(), data.len() * 2, 100][rng.below(3)];
