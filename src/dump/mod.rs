@@ -99,6 +99,7 @@ pub fn restrict(g: &Graph, keep: &FxHashSet<String>) -> Graph {
         files: Vec::new(),
         symbols: Vec::new(),
         btf: g.btf,
+        lacks: g.lacks,
     };
     for (i, l) in live.iter().enumerate() {
         if *l {

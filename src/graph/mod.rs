@@ -249,6 +249,25 @@ pub struct Symbol {
     pub location: Option<String>,
 }
 
+/// What a graph's source does not record. Our own readers record all of it;
+/// another tool's baseline (an STG `.stg`, a libabigail abixml) lacks some,
+/// and what one side lacks is never a change: the comparison compares a
+/// field only when both sides carry it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lacks {
+    /// EXPORT_SYMBOL vs EXPORT_SYMBOL_GPL (`Symbol::gpl` is then false).
+    pub flavour: bool,
+    /// The exporting module (`Symbol::module` is then empty).
+    pub modules: bool,
+    /// Symbols that are neither functions nor variables (ELF NOTYPE
+    /// symbols exported from assembler: STG records only FUNC and OBJECT).
+    pub untyped_symbols: bool,
+    /// ELF symbol sizes (`Symbol::size` is then 0).
+    pub sizes: bool,
+    /// Every type: a symbols-only baseline.
+    pub types: bool,
+}
+
 /// Declaration source of a named type, kept beside the node so dedup keys do
 /// not depend on where a header was included from.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -263,6 +282,9 @@ pub struct Graph {
     /// arrays: the comparison then compares arrays by their flattened shape.
     #[serde(default)]
     pub btf: bool,
+    /// What this graph's source does not record.
+    #[serde(default)]
+    pub lacks: Lacks,
 }
 
 impl Graph {
