@@ -6,6 +6,7 @@ pub mod ignore;
 pub mod report;
 
 use crate::compare::{ChangeKind, Paired, pair_symbols, symbol_details};
+use crate::graph::Lacks;
 use crate::graph::Symbol;
 use crate::report::annotate::Annotation;
 use ignore::IgnoreRules;
@@ -68,14 +69,15 @@ impl Change {
 
 /// Compare two export lists, each sorted by name with one entry per name.
 /// The result is ordered by kind, then symbol.
-pub fn compare(old: &[Symbol], new: &[Symbol]) -> Vec<Change> {
+pub fn compare(old: &[Symbol], new: &[Symbol], lacks: Lacks) -> Vec<Change> {
     let mut out = Vec::new();
     for p in pair_symbols(old, new) {
         match p {
+            Paired::Removed(s) | Paired::Added(s) if !lacks.can_see(s) => {}
             Paired::Removed(a) => out.push(change(ChangeKind::Removed, Some(a), None)),
             Paired::Added(b) => out.push(change(ChangeKind::Added, None, Some(b))),
             Paired::Both(a, b) => {
-                for d in symbol_details(a, b) {
+                for d in symbol_details(a, b, lacks) {
                     if REPORTED.contains(&d.kind()) {
                         out.push(change(d.kind(), Some(a), Some(b)));
                     }
@@ -171,7 +173,7 @@ mod tests {
             sym("h_crc_gpl", 80, "m", true, ""),
             sym("z_new", 9, "m", false, ""),
         ];
-        let c = compare(&old, &new);
+        let c = compare(&old, &new, Lacks::default());
         let got: Vec<(ChangeKind, &str)> = c.iter().map(|c| (c.kind, c.symbol.as_str())).collect();
         assert_eq!(
             got,
@@ -197,9 +199,9 @@ mod tests {
     fn exit_status_levels() {
         let a = vec![sym("x", 1, "m", false, "")];
         let b = vec![sym("x", 1, "m", false, ""), sym("y", 1, "m", false, "")];
-        assert_eq!(exit_status(&compare(&a, &a)), 0);
-        assert_eq!(exit_status(&compare(&a, &b)), 4);
-        let mut c = compare(&b, &a);
+        assert_eq!(exit_status(&compare(&a, &a, Lacks::default())), 0);
+        assert_eq!(exit_status(&compare(&a, &b, Lacks::default())), 4);
+        let mut c = compare(&b, &a, Lacks::default());
         assert_eq!(exit_status(&c), 12);
         let rules = IgnoreRules {
             rules: super::ignore::parse("symbol y\nmodule nothing\n", std::path::Path::new("i"))
@@ -215,7 +217,7 @@ mod tests {
         let a = vec![x.clone()];
         x.crc = None;
         let b = vec![x];
-        let c = compare(&a, &b);
+        let c = compare(&a, &b, Lacks::default());
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].kind, ChangeKind::CrcChanged);
     }

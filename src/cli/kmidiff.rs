@@ -185,6 +185,31 @@ fn verbose_read(side: &str, r: &ReadReport) {
     }
 }
 
+/// What a side's source does not record, so was not compared, in words.
+fn not_compared(cmp: &crate::compare::Comparison<'_>) -> Option<String> {
+    let l = cmp.lacks;
+    let mut what = Vec::new();
+    if l.flavour {
+        what.push("export flavour (GPL-only)".to_string());
+    }
+    if l.modules {
+        what.push("exporting modules".into());
+    }
+    if l.sizes {
+        what.push("symbol sizes".into());
+    }
+    if l.types {
+        what.push("types".into());
+    }
+    if cmp.not_compared > 0 {
+        what.push(format!(
+            "{} symbols of one side that are neither functions nor variables (the other side's format does not record them)",
+            cmp.not_compared
+        ));
+    }
+    (!what.is_empty()).then(|| what.join(", "))
+}
+
 /// Run with parsed arguments, writing the report to `out`. Returns the exit status.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
@@ -306,6 +331,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
             analysis.leaves.len(),
             t1.elapsed()
         );
+        if let Some(what) = not_compared(&cmp) {
+            say!("kmidiff: not compared: {what}");
+        }
     }
     let t2 = Instant::now();
     let ropts = Options {

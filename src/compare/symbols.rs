@@ -4,7 +4,7 @@
 
 use super::facts::TypeFacts;
 use super::{ChangeKind, DiffId, Edge, TypeDiffs};
-use crate::graph::{Graph, Node, Symbol, SymbolKind, TypeId};
+use crate::graph::{Graph, Lacks, Node, Symbol, SymbolKind, TypeId};
 use serde::Serialize;
 
 /// A change of the symbol itself, not of its type. Serialized without its
@@ -131,6 +131,11 @@ pub struct Comparison<'g> {
     pub removed: Vec<&'g Symbol>,
     pub added: Vec<&'g Symbol>,
     pub changed_symbols: Vec<SymbolChange<'g>>,
+    /// What one side's source does not record, so was not compared.
+    pub lacks: Lacks,
+    /// Symbols on one side only that the other side's source could not
+    /// have recorded (see [`Lacks::can_see`]).
+    pub not_compared: usize,
 }
 
 impl Comparison<'_> {
@@ -175,8 +180,11 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
             if *ret == Graph::VOID && params.is_empty())
     };
 
+    let lacks = a.lacks.either(b.lacks);
+    let mut not_compared = 0;
     for p in pair_symbols(&a.symbols, &b.symbols) {
         match p {
+            Paired::Removed(x) | Paired::Added(x) if !lacks.can_see(x) => not_compared += 1,
             Paired::Removed(x) => removed.push(x),
             Paired::Added(y) => added.push(y),
             Paired::Both(x, y) => {
@@ -185,7 +193,7 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
                     (Some(tx), Some(ty)) => Some(diffs.compare(tx, ty)),
                     _ => None,
                 };
-                pending.push((x, y, symbol_details(x, y), diff));
+                pending.push((x, y, symbol_details(x, y, lacks), diff));
             }
         }
     }
@@ -225,6 +233,8 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
         removed,
         added,
         changed_symbols,
+        lacks,
+        not_compared,
     }
 }
 
@@ -260,7 +270,8 @@ pub fn pair_symbols<'s>(a: &'s [Symbol], b: &'s [Symbol]) -> impl Iterator<Item 
 }
 
 /// The symbol-level changes between two exports of one name.
-pub fn symbol_details(x: &Symbol, y: &Symbol) -> Vec<SymDetail> {
+/// Fields one side's source does not record (`lacks`) are not compared.
+pub fn symbol_details(x: &Symbol, y: &Symbol, lacks: Lacks) -> Vec<SymDetail> {
     let mut d = Vec::new();
     if x.kind != y.kind && x.kind != SymbolKind::Unknown && y.kind != SymbolKind::Unknown {
         d.push(SymDetail::KindChanged {
@@ -268,7 +279,7 @@ pub fn symbol_details(x: &Symbol, y: &Symbol) -> Vec<SymDetail> {
             new: y.kind,
         });
     }
-    if x.gpl != y.gpl {
+    if x.gpl != y.gpl && !lacks.flavour {
         d.push(SymDetail::ExportChanged { now_gpl: y.gpl });
     }
     if x.crc != y.crc {
@@ -283,13 +294,18 @@ pub fn symbol_details(x: &Symbol, y: &Symbol) -> Vec<SymDetail> {
             new: y.namespace.clone(),
         });
     }
-    if x.module != y.module {
+    if x.module != y.module && !lacks.modules {
         d.push(SymDetail::ModuleChanged {
             old: x.module.clone(),
             new: y.module.clone(),
         });
     }
-    if x.kind == SymbolKind::Variable && x.size != y.size && x.size != 0 && y.size != 0 {
+    if x.kind == SymbolKind::Variable
+        && x.size != y.size
+        && x.size != 0
+        && y.size != 0
+        && !lacks.sizes
+    {
         d.push(SymDetail::SizeChanged {
             old: x.size,
             new: y.size,

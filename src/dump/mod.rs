@@ -145,3 +145,62 @@ pub(crate) fn remap(n: &mut Node, f: impl Fn(TypeId) -> TypeId) {
 
 #[cfg(test)]
 mod tests;
+
+/// The `flags` line's words: what the graph's source was (`btf`) and what it
+/// does not record (`no-...`, see [`crate::graph::Lacks`]).
+const FLAGS: &[&str] = &[
+    "btf",
+    "no-flavour",
+    "no-modules",
+    "no-untyped-symbols",
+    "no-sizes",
+    "no-types",
+];
+
+fn flag_slot(g: &mut Graph, i: usize) -> &mut bool {
+    match i {
+        0 => &mut g.btf,
+        1 => &mut g.lacks.flavour,
+        2 => &mut g.lacks.modules,
+        3 => &mut g.lacks.untyped_symbols,
+        4 => &mut g.lacks.sizes,
+        _ => &mut g.lacks.types,
+    }
+}
+
+/// The flags set on `g`, in [`FLAGS`] order.
+pub(crate) fn flags(g: &Graph) -> Vec<&'static str> {
+    let l = g.lacks;
+    let set = [
+        g.btf,
+        l.flavour,
+        l.modules,
+        l.untyped_symbols,
+        l.sizes,
+        l.types,
+    ];
+    FLAGS
+        .iter()
+        .zip(set)
+        .filter(|(_, s)| *s)
+        .map(|(f, _)| *f)
+        .collect()
+}
+
+/// Set the flags named in a `flags` line.
+pub(crate) fn set_flags(g: &mut Graph, words: &[u8]) -> Result<(), String> {
+    for w in words.split(|&b| b == b' ') {
+        let i = FLAGS
+            .iter()
+            .position(|f| f.as_bytes() == w)
+            .ok_or_else(|| {
+                format!(
+                    "unknown flag '{}' (known: {})",
+                    String::from_utf8_lossy(w),
+                    FLAGS.join(", ")
+                )
+            })?;
+        *flag_slot(g, i) = true;
+    }
+    Ok(())
+}

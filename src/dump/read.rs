@@ -390,8 +390,8 @@ pub fn parse(data: &[u8], path: &Path) -> Result<Graph> {
         if line.is_empty() || line[0] == b'#' {
             continue;
         }
-        if line == b"flags btf" {
-            p.g.btf = true;
+        if let Some(words) = line.strip_prefix(b"flags ") {
+            super::set_flags(&mut p.g, words).map_err(|m| Error::syntax(path, n, m))?;
             continue;
         }
         let mut c = Cursor::new(line);

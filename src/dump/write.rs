@@ -392,9 +392,11 @@ pub fn write(g: &Graph, w: &mut dyn Write) -> io::Result<()> {
     let mut out = Vec::with_capacity(64 * (lines.len() + g.symbols.len()) + 64);
     writeln!(out, "{MAGIC} {VERSION}")?;
     writeln!(out, "# {} symbols, {} types", g.symbols.len(), lines.len())?;
-    if g.btf {
-        // Read back as Graph::btf: arrays then compare flattened.
-        writeln!(out, "flags btf")?;
+    let flags = super::flags(g);
+    if !flags.is_empty() {
+        // Read back into Graph::btf and Graph::lacks: how the comparison
+        // treats this graph depends on them.
+        writeln!(out, "flags {}", flags.join(" "))?;
     }
     for s in &g.symbols {
         out.extend_from_slice(b"sym ");

@@ -268,6 +268,25 @@ pub struct Lacks {
     pub types: bool,
 }
 
+impl Lacks {
+    /// What a comparison of the two can look at: only what both carry.
+    pub fn either(self, o: Lacks) -> Lacks {
+        Lacks {
+            flavour: self.flavour || o.flavour,
+            modules: self.modules || o.modules,
+            untyped_symbols: self.untyped_symbols || o.untyped_symbols,
+            sizes: self.sizes || o.sizes,
+            types: self.types || o.types,
+        }
+    }
+
+    /// Whether `s`, present on one side only, may be reported as added or
+    /// removed: not when the other side could not have recorded it.
+    pub fn can_see(self, s: &Symbol) -> bool {
+        !(self.untyped_symbols && s.kind == SymbolKind::Unknown)
+    }
+}
+
 /// Declaration source of a named type, kept beside the node so dedup keys do
 /// not depend on where a header was included from.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

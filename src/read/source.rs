@@ -11,7 +11,7 @@
 
 use crate::dump;
 use crate::error::{Error, Result};
-use crate::graph::{Graph, Symbol};
+use crate::graph::{Graph, Lacks, Symbol};
 use crate::read::file;
 use crate::read::kernel::{KernelInput, ReadOptions, ReadReport, read_kernel};
 use crate::read::symvers;
@@ -282,6 +282,12 @@ impl Source {
             Source::Symvers { .. } => "this Module.symvers lists no vmlinux export".into(),
             _ => format!("none in this directory: give {flag} PATH"),
         }
+    }
+
+    /// What this kind of input does not record (see [`Lacks`]): nothing,
+    /// for every form read from binaries, our dumps and Module.symvers.
+    pub fn lacks(&self) -> Lacks {
+        Lacks::default()
     }
 
     /// Whether reading it can give types (a binary may still lack DWARF).

@@ -279,7 +279,13 @@ impl Printer<'_, '_> {
             w,
             "  [C] {}{}:",
             q(&signature(self.c, s.old, false)),
-            header(s.new)
+            // A baseline without modules (STG's) names none: the other
+            // side's module, then.
+            header(if s.new.module.is_empty() {
+                s.old
+            } else {
+                s.new
+            })
         )?;
         if s.old.ty.is_some()
             && s.new.ty.is_some()

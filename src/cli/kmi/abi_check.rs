@@ -78,7 +78,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         );
     }
 
-    let mut changes = check::compare(&a, &b);
+    let mut changes = check::compare(&a, &b, old.lacks().either(new.lacks()));
     let used = check::apply_ignores(&mut changes, &rules);
 
     let explanations = match (&old, &new) {
