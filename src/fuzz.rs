@@ -15,7 +15,9 @@
 use std::path::Path;
 
 use crate::graph::{Symbol, SymbolKind};
-use crate::read::{btf as btf_reader, dwarf, exports, file, ksymtab, modinfo, symvers, sysmap};
+use crate::read::{
+    btf as btf_reader, dwarf, exports, file, ksymtab, modinfo, stg as stg_reader, symvers, sysmap,
+};
 
 /// The name errors are reported under; its value does not matter.
 fn name() -> &'static Path {
@@ -45,6 +47,7 @@ pub const HARNESSES: &[(&str, Harness)] = &[
     ("decompress", decompress),
     ("btf", btf),
     ("kernel_image", kernel_image),
+    ("stg", stg),
 ];
 
 /// ELF parsing and the export table (`__ksymtab*`, `__kcrctab*`): through
@@ -308,4 +311,11 @@ pub fn kernel_image(data: &[u8]) {
     {
         let _ = file::parse_elf(name(), &elf);
     }
+}
+
+/// STG baselines (`.stg`, protobuf text): the parser, the id graph and its
+/// conversion and merge into ours.
+pub fn stg(data: &[u8]) {
+    let _ = stg_reader::looks_like(data);
+    let _ = stg_reader::parse(&String::from_utf8_lossy(data), name());
 }

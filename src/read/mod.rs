@@ -11,5 +11,6 @@ pub mod ksymtab;
 pub mod limits;
 pub mod modinfo;
 pub mod source;
+pub mod stg;
 pub mod symvers;
 pub mod sysmap;

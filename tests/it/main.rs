@@ -21,4 +21,5 @@ mod ksymtab;
 mod readers;
 mod robustness;
 mod sources;
+mod stg;
 mod typed;
