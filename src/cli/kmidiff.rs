@@ -269,6 +269,14 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     if let (Some(a), Some(b)) = (&rep_a, &rep_b) {
         warn_mixed_debug_info(a, b);
     }
+    for (side, g) in [("first", &ga), ("second", &gb)] {
+        if g.lacks.types {
+            say!(
+                "kmidiff: warning: the {side} kernel is a baseline without types: its {} exports are compared by symbol only, their types are not compared",
+                g.symbols.len()
+            );
+        }
+    }
     let why = |r: &Option<ReadReport>| r.as_ref().and_then(ReadReport::no_types_reason);
     let exports = |r: &Option<ReadReport>| r.as_ref().map_or(0, |r| r.exports);
     let untyped = "are compared by symbol only, their types are not compared";

@@ -211,8 +211,10 @@ pub struct TypeDiffs<'g> {
     queue: Vec<DiffId>,
     defs_a: FxHashMap<(crate::graph::Tag, &'g str), TypeId>,
     defs_b: FxHashMap<(crate::graph::Tag, &'g str), TypeId>,
-    /// DWARF on one side, BTF on the other (see [`TypeDiffs::loose`]).
-    cross_source: bool,
+    /// The two sides were read from different sources: DWARF on one side
+    /// and BTF on the other, or a tree against another tool's baseline
+    /// (see [`TypeDiffs::loose`]).
+    pub cross_source: bool,
 }
 
 impl<'g> TypeDiffs<'g> {
@@ -225,7 +227,7 @@ impl<'g> TypeDiffs<'g> {
             queue: Vec::new(),
             defs_a: a.definitions(),
             defs_b: b.definitions(),
-            cross_source: a.btf != b.btf,
+            cross_source: a.btf != b.btf || a.lacks != b.lacks,
         }
     }
 
@@ -276,14 +278,17 @@ impl<'g> TypeDiffs<'g> {
         d
     }
 
-    /// A prototype's return and parameter types as they are compared. Within
-    /// one source, as written. Between DWARF and BTF, pahole may have
-    /// recorded another declaration of the function than the one DWARF
-    /// holds (a FORTIFY_SOURCE inline wrapper in place of lib/string.c's
-    /// definition: `char *const` for `char *`, `__kernel_size_t` for
-    /// `size_t`), so what C itself ignores is ignored: qualifiers on a
-    /// parameter, and the typedef a type is spelled through.
-    fn loose(&self, a: TypeId, b: TypeId, param: bool) -> (TypeId, TypeId) {
+    /// A prototype's return and parameter types, and a variable's type, as
+    /// they are compared. Within one source, as written. Between two
+    /// sources, the other may have recorded another declaration than ours:
+    /// pahole a FORTIFY_SOURCE inline wrapper in place of lib/string.c's
+    /// definition (`char *const` for `char *`, `__kernel_size_t` for
+    /// `size_t`); STG, which drops the qualifiers of parameters and finds a
+    /// variable's type by address, the type of the variable an alias names
+    /// (`u64 jiffies_64` for `jiffies`). So what C itself ignores is
+    /// ignored: qualifiers on a parameter or variable, and the typedef a
+    /// type is spelled through.
+    pub(crate) fn loose(&self, a: TypeId, b: TypeId, param: bool) -> (TypeId, TypeId) {
         if !self.cross_source {
             return (a, b);
         }
@@ -331,15 +336,20 @@ impl<'g> TypeDiffs<'g> {
                 Node::Base {
                     name: na,
                     size_bits: sa,
-                    ..
+                    encoding: xa,
                 },
                 Node::Base {
                     name: nb,
                     size_bits: sb,
-                    ..
+                    encoding: xb,
                 },
             ) => {
-                if ga.str(*na) != gb.str(*nb) {
+                // Between sources a base type is what it is, not how it is
+                // spelled: `long unsigned int` and `long long unsigned int`
+                // are both 64-bit unsigned on LP64 (STG types an alias by
+                // the variable it names; libabigail respells names).
+                let same_kind = self.cross_source && sa == sb && xa == xb;
+                if ga.str(*na) != gb.str(*nb) && !same_kind {
                     details.push(self.replaced(a, b));
                 } else if sa != sb {
                     details.push(Detail::SizeChanged {
@@ -495,7 +505,13 @@ impl<'g> TypeDiffs<'g> {
             ) => {
                 // `[0]` and `[]` take no storage either way (and BTF writes
                 // both as 0 elements).
-                let same = |x: Option<u64>, y: Option<u64>| x.unwrap_or(0) == y.unwrap_or(0);
+                // Between two sources, one knowing a count the other left
+                // unknown (STG types `extern T x[];` from its definition) is
+                // not a change either.
+                let cross = self.cross_source;
+                let same = |x: Option<u64>, y: Option<u64>| {
+                    x.unwrap_or(0) == y.unwrap_or(0) || (cross && (x.is_none() || y.is_none()))
+                };
                 if ga.btf || gb.btf {
                     // BTF flattens `int a[2][3]` into `int a[6]`: compare
                     // the flattened shapes, element to innermost element.

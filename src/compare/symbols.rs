@@ -190,7 +190,13 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
             Paired::Both(x, y) => {
                 let diff = match (x.ty, y.ty) {
                     (Some(tx), Some(ty)) if cross && void_void(a, tx) != void_void(b, ty) => None,
-                    (Some(tx), Some(ty)) => Some(diffs.compare(tx, ty)),
+                    (Some(tx), Some(ty)) => {
+                        let (tx, ty) = match x.kind {
+                            SymbolKind::Variable => diffs.loose(tx, ty, true),
+                            _ => (tx, ty),
+                        };
+                        Some(diffs.compare(tx, ty))
+                    }
                     _ => None,
                 };
                 pending.push((x, y, symbol_details(x, y, lacks), diff));

@@ -93,6 +93,46 @@ pub enum Source {
     /// A `Module.symvers`: the exports, without types; `modules_only` when
     /// it lists no vmlinux export (an external module's build).
     Symvers { path: PathBuf, modules_only: bool },
+    /// Another tool's baseline (an STG `.stg`): the exports and their
+    /// types, less what its format does not record (see [`Lacks`]).
+    Baseline { path: PathBuf, format: Baseline },
+}
+
+/// The baselines of other tools we read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Baseline {
+    /// STG's native format (protobuf text), as Android keeps its KMI.
+    Stg,
+}
+
+impl Baseline {
+    fn name(self) -> &'static str {
+        match self {
+            Baseline::Stg => "an STG baseline",
+        }
+    }
+
+    fn load(self, path: &Path) -> Result<Graph> {
+        match self {
+            Baseline::Stg => crate::read::stg::load(path),
+        }
+    }
+
+    /// What the format cannot record, whatever the file holds.
+    fn lacks(self) -> Lacks {
+        match self {
+            // STG keeps FUNC and OBJECT ELF symbols with their CRC and
+            // namespace, no export flavour, module or size.
+            Baseline::Stg => Lacks {
+                flavour: true,
+                modules: true,
+                untyped_symbols: true,
+                sizes: true,
+                types: false,
+            },
+        }
+    }
 }
 
 /// A source as reports name it. Every form read from ELF files is a tree.
@@ -102,6 +142,8 @@ pub enum SourceKind {
     Symvers,
     Tree,
     Dump,
+    /// Another tool's baseline, by format.
+    Stg,
 }
 
 /// Enough of a file to tell a dump's header line or a symvers line.
@@ -115,6 +157,7 @@ enum Content {
     ElfObject,
     Dump,
     Symvers,
+    Baseline(Baseline),
     /// A kernel boot image (vmlinuz): what kind.
     BootImage(&'static str),
     Empty,
@@ -135,6 +178,8 @@ fn sniff(path: &Path) -> Result<Content> {
         Content::Dump
     } else if let Some(what) = file::looks_like_boot_image(&head) {
         Content::BootImage(what)
+    } else if crate::read::stg::looks_like(&head) {
+        Content::Baseline(Baseline::Stg)
     } else if symvers::looks_like(&head) {
         Content::Symvers
     } else {
@@ -214,6 +259,7 @@ impl Source {
         let what = match content {
             Content::Elf => "an ELF file (a vmlinux)",
             Content::BootImage(what) => what,
+            Content::Baseline(b) => b.name(),
             Content::Dump => "a kmi dump",
             Content::Symvers => "a Module.symvers",
             Content::ElfObject => {
@@ -226,7 +272,7 @@ impl Source {
             Content::Other => {
                 return Err(Error::input(
                     path,
-                    "not a kernel: neither a directory, an ELF file, a kernel boot image, a kmi dump nor a Module.symvers",
+                    "not a kernel: neither a directory, an ELF file, a kernel boot image, a kmi dump, an STG baseline nor a Module.symvers",
                 ));
             }
         };
@@ -252,6 +298,7 @@ impl Source {
                 let modules_only = !dump::has_vmlinux_exports(&file::load_text(&path)?);
                 Ok(Source::Dump { path, modules_only })
             }
+            Content::Baseline(format) => Ok(Source::Baseline { path, format }),
             _ if needs == Needs::Types => usage(
                 "it holds no types, and this command reads types: give a kernel tree, a vmlinux or a kmi dump"
                     .into(),
@@ -287,7 +334,10 @@ impl Source {
     /// What this kind of input does not record (see [`Lacks`]): nothing,
     /// for every form read from binaries, our dumps and Module.symvers.
     pub fn lacks(&self) -> Lacks {
-        Lacks::default()
+        match self {
+            Source::Baseline { format, .. } => format.lacks(),
+            _ => Lacks::default(),
+        }
     }
 
     /// Whether reading it can give types (a binary may still lack DWARF).
@@ -328,7 +378,9 @@ impl Source {
                 debug_dirs,
                 (system_map.clone(), symvers.clone()),
             ),
-            Source::Dump { .. } | Source::Symvers { .. } => return None,
+            Source::Dump { .. } | Source::Symvers { .. } | Source::Baseline { .. } => {
+                return None;
+            }
         };
         // What the kernel's headers package installs, reached from its
         // modules directory (`/lib/modules/RELEASE/build`).
@@ -359,6 +411,10 @@ impl Source {
         match self {
             Source::Symvers { .. } => SourceKind::Symvers,
             Source::Dump { .. } => SourceKind::Dump,
+            Source::Baseline {
+                format: Baseline::Stg,
+                ..
+            } => SourceKind::Stg,
             _ => SourceKind::Tree,
         }
     }
@@ -376,6 +432,7 @@ impl Source {
             | Source::ModulesOnly { dir: p, .. }
             | Source::Vmlinux { path: p, .. }
             | Source::Dump { path: p, .. }
+            | Source::Baseline { path: p, .. }
             | Source::Symvers { path: p, .. } => p.display().to_string(),
         }
     }
@@ -385,6 +442,7 @@ impl Source {
         match self {
             Source::Symvers { path, .. } => symvers::read(path),
             Source::Dump { path, .. } => Ok(dump::load(path)?.symbols),
+            Source::Baseline { path, format } => Ok(format.load(path)?.symbols),
             _ => {
                 let opts = ReadOptions {
                     whitelist: None,
@@ -401,6 +459,16 @@ impl Source {
     /// read's counts when binaries were read.
     pub fn read(&self, opts: &ReadOptions) -> Result<(Graph, Option<ReadReport>)> {
         match self {
+            Source::Baseline { path, format } => {
+                let g = format.load(path)?;
+                Ok((
+                    match &opts.whitelist {
+                        Some(l) => dump::restrict(&g, l),
+                        None => g,
+                    },
+                    None,
+                ))
+            }
             Source::Dump { path, .. } => {
                 let g = dump::load(path)?;
                 Ok((

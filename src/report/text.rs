@@ -159,7 +159,12 @@ pub fn signature(c: &Comparison<'_>, s: &Symbol, new_side: bool) -> String {
 }
 
 fn header(s: &Symbol) -> String {
-    let mut h = format!(" [{}]", s.module);
+    // A baseline without modules (STG's) names none.
+    let mut h = if s.module.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", s.module)
+    };
     if let Some(loc) = &s.location {
         h += &format!(" at {loc}");
     }
