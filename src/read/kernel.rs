@@ -258,6 +258,7 @@ fn vmlinux_btf<'d>(path: &Path, vm: &'d Vmlinux) -> Result<Option<Cow<'d, [u8]>>
             btf::section(&elf, ".BTF").map_err(|e| Error::input(path, e))
         }
         Vmlinux::Raw { data, .. } => Ok(btf::find_blobs(data)
+            .map_err(|e| Error::input(path, e))?
             .into_iter()
             .max_by_key(|r| r.len())
             .map(|r| Cow::Borrowed(&data[r]))),
