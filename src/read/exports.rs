@@ -14,6 +14,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::graph::{Symbol, SymbolKind};
 use crate::read::ksymtab::{self, Entry, Region, Tables};
+use crate::read::limits::MAX_NAME;
 use crate::read::sysmap::SystemMap;
 use object::{Object, ObjectSection, ObjectSymbol, SectionIndex, SymbolSection};
 use rustc_hash::FxHashMap;
@@ -87,19 +88,50 @@ pub fn exports_from_sections(
             alloc.push((s.address(), s.size(), exec));
         }
     }
-    let kind = |e: &Entry| {
-        alloc
-            .iter()
-            .find(|(addr, size, _)| e.value >= *addr && e.value - addr < *size)
-            .map_or(SymbolKind::Unknown, |&(_, _, exec)| {
-                if exec {
-                    SymbolKind::Function
-                } else {
-                    SymbolKind::Variable
-                }
-            })
+    let values: Vec<u64> = decoded.entries.iter().map(|e| e.value).collect();
+    // to_symbols takes the entries in order.
+    let mut exec = exec_at(&alloc, &values).into_iter();
+    let kind = |_: &Entry| match exec.next().flatten() {
+        Some(true) => SymbolKind::Function,
+        Some(false) => SymbolKind::Variable,
+        None => SymbolKind::Unknown,
     };
     Ok(to_symbols(decoded.entries, module, kind))
+}
+
+/// For each of `values`, whether the first of `sections` (address, size,
+/// executable) that holds it is executable; `None` when none does. A sweep
+/// over both sorted by address, so that a crafted file of many sections and
+/// many entries costs (sections + entries) log sections, not their product.
+fn exec_at(sections: &[(u64, u64, bool)], values: &[u64]) -> Vec<Option<bool>> {
+    use std::cmp::Reverse;
+    use std::collections::{BTreeSet, BinaryHeap};
+
+    let mut by_start: Vec<usize> = (0..sections.len()).collect();
+    by_start.sort_by_key(|&i| sections[i].0);
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by_key(|&i| values[i]);
+    // Sections (by index, so the first in file order wins) that start at or
+    // below the current value, and their ends, to drop those it has passed.
+    let mut open: BTreeSet<usize> = BTreeSet::new();
+    let mut ends: BinaryHeap<Reverse<(u128, usize)>> = BinaryHeap::new();
+    let mut next = 0;
+    let mut out = vec![None; values.len()];
+    for i in order {
+        let v = values[i];
+        while let Some(&s) = by_start.get(next).filter(|&&s| sections[s].0 <= v) {
+            let (addr, size, _) = sections[s];
+            open.insert(s);
+            ends.push(Reverse((u128::from(addr) + u128::from(size), s)));
+            next += 1;
+        }
+        while let Some(Reverse((_, s))) = ends.peek().copied().filter(|r| r.0.0 <= u128::from(v)) {
+            open.remove(&s);
+            ends.pop();
+        }
+        out[i] = open.first().map(|&s| sections[s].2);
+    }
+    out
 }
 
 /// The exports of a raw kernel image (arm64 `Image`: the bytes from `_text`
@@ -209,7 +241,7 @@ pub fn exports_from_image(image: &[u8], map: &SystemMap, path: &Path) -> Result<
 fn to_symbols(
     entries: Vec<Entry>,
     module: &str,
-    kind: impl Fn(&Entry) -> SymbolKind,
+    mut kind: impl FnMut(&Entry) -> SymbolKind,
 ) -> Vec<Symbol> {
     let mut out: Vec<Symbol> = entries
         .into_iter()
@@ -352,11 +384,18 @@ fn read_u32_at(file: &object::File<'_>, idx: SectionIndex, addr: u64, little: bo
     })
 }
 
+/// The NUL-terminated string at `addr` of section `idx`; `None` past
+/// [`MAX_NAME`] bytes, which no namespace comes near: every label or entry
+/// may point at the same string, so an unbounded one would be copied once
+/// per symbol.
 fn read_cstr_at(file: &object::File<'_>, idx: SectionIndex, addr: u64) -> Option<String> {
     let (base, data) = section_bytes(file, idx)?;
     let off = usize::try_from(addr.checked_sub(base)?).ok()?;
-    let rest = data.get(off..)?;
-    let end = rest.iter().position(|&b| b == 0)?;
+    cstr_in(data.get(off..)?)
+}
+
+fn cstr_in(rest: &[u8]) -> Option<String> {
+    let end = rest.iter().take(MAX_NAME + 1).position(|&b| b == 0)?;
     Some(String::from_utf8_lossy(&rest[..end]).into_owned())
 }
 
@@ -387,11 +426,7 @@ fn namespaces_from_entries(
         if entries.is_empty() || section.size() != 12 * entries.len() as u64 {
             continue;
         }
-        let cstr = |off: u64| -> Option<String> {
-            let rest = str_data.get(usize::try_from(off).ok()?..)?;
-            let end = rest.iter().position(|&b| b == 0)?;
-            Some(String::from_utf8_lossy(&rest[..end]).into_owned())
-        };
+        let cstr = |off: u64| cstr_in(str_data.get(usize::try_from(off).ok()?..)?);
         if file.kind() == object::ObjectKind::Relocatable {
             let mut relocs: FxHashMap<u64, (object::RelocationTarget, i64)> = FxHashMap::default();
             for (off, r) in section.relocations() {
@@ -435,7 +470,13 @@ fn namespaces_from_entries(
                 if rel == 0 {
                     continue;
                 }
-                let target = (e.2 + 8).wrapping_add(rel as i64 as u64);
+                // The field's address, as found in the section's data
+                // above: the label's address plus 8 could overflow, where
+                // a corrupt section runs past the end of the address space.
+                let target = section
+                    .address()
+                    .wrapping_add(field)
+                    .wrapping_add(rel as i64 as u64);
                 if let Some(ns) = target.checked_sub(str_base).and_then(cstr)
                     && !ns.is_empty()
                 {
@@ -445,4 +486,75 @@ fn namespaces_from_entries(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_NAME, cstr_in, exec_at};
+
+    /// A linked file (e_type 0xffff) whose `__ksymtab` sits at address 0
+    /// and whose `__ksymtab_*` labels sit just below it, at the end of the
+    /// address space: the namespace field's address (label + 8) overflowed.
+    /// The field is found in the section's data by a wrapping offset, and
+    /// its address is now taken from there.
+    #[test]
+    fn a_label_at_the_end_of_the_address_space_is_no_panic() {
+        let data = include_bytes!(
+            "../../fuzz/seeds/elf_exports/crash-ksymtab-label-at-end-of-address-space.ko"
+        );
+        let elf = crate::read::file::parse_elf(std::path::Path::new("t.ko"), data).unwrap();
+        let _ = super::try_read_exports(&elf, "t", std::path::Path::new("t.ko"));
+    }
+
+    #[test]
+    fn namespaces_longer_than_a_name_are_not_read() {
+        assert_eq!(cstr_in(b"USB\0rest").as_deref(), Some("USB"));
+        let mut long = vec![b'N'; MAX_NAME];
+        long.push(0);
+        assert_eq!(cstr_in(&long).map(|s| s.len()), Some(MAX_NAME));
+        long.insert(0, b'N');
+        assert_eq!(cstr_in(&long), None);
+        assert_eq!(cstr_in(b"no NUL"), None);
+    }
+
+    #[test]
+    fn the_first_section_holding_an_address_gives_its_kind() {
+        // (address, size, executable), in file order; the second and third
+        // overlap the first, and the first listed wins.
+        let sections = [
+            (0x1000, 0x1000, true),
+            (0x1800, 0x100, false),
+            (0x0, 0x1_0000, false),
+            (u64::MAX - 0xF, 0x10, true),
+        ];
+        let values = [0x1800, 0x1FFF, 0x2000, 0x10, 0x1_0000, u64::MAX, 0xFFF];
+        assert_eq!(
+            exec_at(&sections, &values),
+            [
+                Some(true),
+                Some(true),
+                Some(false),
+                Some(false),
+                None,
+                Some(true),
+                Some(false)
+            ]
+        );
+    }
+
+    /// 100,000 sections and 100,000 entries: a search of the sections per
+    /// entry took 10^10 steps.
+    #[test]
+    fn many_sections_and_entries_cost_a_sweep() {
+        let n = 100_000u64;
+        let sections: Vec<(u64, u64, bool)> = (0..n).map(|i| (i * 16, 8, i % 2 == 0)).collect();
+        // Every value past the last section: each search would scan all.
+        let mut values: Vec<u64> = (0..n).map(|i| n * 16 + i).collect();
+        values.push(32);
+        let t0 = std::time::Instant::now();
+        let got = exec_at(&sections, &values);
+        assert!(got[..n as usize].iter().all(Option::is_none));
+        assert_eq!(got[n as usize], Some(true));
+        assert!(t0.elapsed() < std::time::Duration::from_secs(10));
+    }
 }

@@ -227,8 +227,18 @@ fn valid_name(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(u8::is_ascii_graphic)
 }
 
+/// How many bytes of names and namespaces the entries of one layout may
+/// decode to, per byte of the tables and strings (plus [`NAMES_SLACK`]).
+/// A real kernel's names are its strings, each used once (namespaces a few
+/// times); a crafted table of 12-byte entries all pointing to one string of
+/// `MAX_NAME` bytes would otherwise cost hundreds of times its size.
+const NAMES_PER_BYTE: usize = 8;
+const NAMES_SLACK: usize = 64 << 10;
+
 /// The entries of one table under `layout`, and whether their names are
-/// sorted.
+/// sorted. `budget` is what is left of the bytes of names the entries may
+/// copy (see [`NAMES_PER_BYTE`]).
+#[allow(clippy::too_many_arguments)]
 fn decode_table(
     table: Region<'_>,
     what: &str,
@@ -236,6 +246,7 @@ fn decode_table(
     strings: Region<'_>,
     layout: Layout,
     big: bool,
+    budget: &mut usize,
     out: &mut Vec<Entry>,
 ) -> Result<bool, String> {
     let size = layout.entry_size();
@@ -293,6 +304,13 @@ fn decode_table(
             Layout::Prel32 { .. } => table.addr.wrapping_add((i * size) as u64),
             Layout::Absolute { .. } => 0,
         });
+        *budget = budget
+            .checked_sub(name.len() + namespace.len())
+            .ok_or_else(|| {
+                format!(
+                    "entry {i} of {what}: the names so far total more than {NAMES_PER_BYTE} times the size of the tables and strings (entries pointing many times at the same long strings)"
+                )
+            })?;
         if let Some(prev) = out.len().checked_sub(1).filter(|&p| p >= first)
             && out[prev].name.as_bytes() >= name
         {
@@ -312,6 +330,9 @@ fn decode_table(
 
 fn decode_as(t: &Tables<'_>, layout: Layout, big: bool) -> Result<(Vec<Entry>, bool), Reject> {
     let mut entries = Vec::new();
+    let mut budget = (t.ksymtab.bytes.len() + t.ksymtab_gpl.bytes.len() + t.strings.bytes.len())
+        .saturating_mul(NAMES_PER_BYTE)
+        .saturating_add(NAMES_SLACK);
     let mut sorted = decode_table(
         t.ksymtab,
         "__ksymtab",
@@ -319,6 +340,7 @@ fn decode_as(t: &Tables<'_>, layout: Layout, big: bool) -> Result<(Vec<Entry>, b
         t.strings,
         layout,
         big,
+        &mut budget,
         &mut entries,
     )
     .map_err(Reject::Entries)?;
@@ -330,6 +352,7 @@ fn decode_as(t: &Tables<'_>, layout: Layout, big: bool) -> Result<(Vec<Entry>, b
         t.strings,
         layout,
         big,
+        &mut budget,
         &mut entries,
     )
     .map_err(Reject::Entries)?;
@@ -606,6 +629,42 @@ mod tests {
             t.strings.addr = base;
             let _ = decode(&t);
         }
+    }
+
+    /// 12-byte entries all naming one string of MAX_NAME bytes: without a
+    /// budget 200,000 of them (2.4 MB) would decode to 800 MB of names, for
+    /// each layout that fits.
+    #[test]
+    fn names_are_bounded_by_the_size_of_the_tables() {
+        let mut strings = vec![b'a'; MAX_NAME];
+        strings.push(0);
+        let n = 200_000;
+        let mut table = Vec::with_capacity(n * 12);
+        for i in 0..n {
+            let field = TAB + (i * 12) as u64;
+            let name = STR.wrapping_sub(field + 4) as u32;
+            for w in [0x100u32, name, 0] {
+                table.extend_from_slice(&w.to_le_bytes());
+            }
+        }
+        let t = Tables {
+            ksymtab: Region::new(TAB, &table),
+            strings: Region::new(STR, &strings),
+            word: 8,
+            big_endian: Some(false),
+            ..Default::default()
+        };
+        let e = decode(&t).unwrap_err();
+        assert!(
+            e.contains("the names so far total more than 8 times the size of the tables"),
+            "{e}"
+        );
+        // The same string named a few times over is still a table.
+        let t = Tables {
+            ksymtab: Region::new(TAB, &table[..12 * 10]),
+            ..t
+        };
+        assert_eq!(decode(&t).unwrap().entries.len(), 10);
     }
 
     #[test]

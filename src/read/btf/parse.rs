@@ -292,11 +292,26 @@ impl<'a> Btf<'a> {
     }
 }
 
+/// How many bytes of candidate blobs that turn out not to parse
+/// [`find_blobs`] may walk, per byte searched (plus [`FAILED_SLACK`]). Each
+/// candidate costs up to the length its header claims, so without a budget
+/// a crafted image of many headers over one long type section that fails at
+/// its end costs quadratic time. A real image holds its BTF once and the
+/// magic by chance a few times at most.
+const FAILED_PER_BYTE: usize = 16;
+const FAILED_SLACK: usize = 1 << 20;
+
 /// Every offset at which `data` holds something that parses as a whole base
 /// BTF blob: how the BTF of a kernel without ELF headers (an arm64 `Image`)
-/// is found, as the `.BTF` section is copied into it verbatim.
-pub fn find_blobs(data: &[u8]) -> Vec<Range<usize>> {
+/// is found, as the `.BTF` section is copied into it verbatim. An error when
+/// the headers that do not parse claim more than [`FAILED_PER_BYTE`] times
+/// the data's size in all: no kernel is built that way.
+pub fn find_blobs(data: &[u8]) -> Result<Vec<Range<usize>>, String> {
     let mut out = Vec::new();
+    let mut budget = data
+        .len()
+        .saturating_mul(FAILED_PER_BYTE)
+        .saturating_add(FAILED_SLACK);
     let mut at = 0;
     // Little- and big-endian magic, version 1, flags 0.
     while let Some(p) = data[at..]
@@ -313,14 +328,21 @@ pub fn find_blobs(data: &[u8]) -> Vec<Range<usize>> {
                 (word(rest, 16, big)? as usize).checked_add(word(rest, 20, big)? as usize)?;
             hdr.checked_add(t_end.max(s_end))
         })();
-        if let Some(total) = total.filter(|&t| t <= rest.len())
-            && Btf::parse(&rest[..total], None).is_ok_and(|b| !b.is_empty())
-        {
+        at = start + 1;
+        let Some(total) = total.filter(|&t| t <= rest.len()) else {
+            continue;
+        };
+        if Btf::parse(&rest[..total], None).is_ok_and(|b| !b.is_empty()) {
             out.push(start..start + total);
             at = start + total;
-        } else {
-            at = start + 1;
+            continue;
         }
+        budget = budget.checked_sub(total).ok_or_else(|| {
+            format!(
+                "BTF headers that do not parse (the last at byte {start:#x}) claim more than {FAILED_PER_BYTE} times the {} bytes searched: a crafted image, not a kernel's",
+                data.len()
+            )
+        })?;
     }
-    out
+    Ok(out)
 }

@@ -553,6 +553,36 @@ fn blobs_are_found_in_raw_bytes() {
     image.extend_from_slice(&[0x9F, 0xEB, 1, 0, 0xFF, 0xFF, 0, 0]);
     image.extend_from_slice(&blob);
     image.extend_from_slice(&[0u8; 100]);
-    let found = find_blobs(&image);
+    let found = find_blobs(&image).unwrap();
     assert_eq!(found, vec![1008..1008 + blob.len()]);
+}
+
+/// Many headers over one long type section whose last record is bad: each
+/// walks the whole section before it fails, which without a budget costs
+/// headers x records (here 40,000 x 80,000 record steps).
+#[test]
+fn blob_search_of_many_failing_headers_is_bounded() {
+    const HEADERS: usize = 40_000;
+    const RECORDS: usize = 80_000;
+    let types = (RECORDS * 12) as u32;
+    let mut image = Vec::new();
+    for i in 0..HEADERS {
+        let hdr_len = (24 * (HEADERS - i)) as u32;
+        image.extend_from_slice(&[0x9F, 0xEB, 1, 0]);
+        for w in [hdr_len, 0, types, types, 1] {
+            image.extend_from_slice(&w.to_le_bytes());
+        }
+    }
+    for r in 0..RECORDS {
+        // PTR to void, but the last record's kind (31) does not exist.
+        let kind: u32 = if r + 1 == RECORDS { 31 } else { PTR as u32 };
+        for w in [0, kind << 24, 0] {
+            image.extend_from_slice(&w.to_le_bytes());
+        }
+    }
+    image.push(0);
+    let t0 = std::time::Instant::now();
+    let err = find_blobs(&image).unwrap_err();
+    assert!(err.contains("BTF headers that do not parse"), "{err}");
+    assert!(t0.elapsed() < std::time::Duration::from_secs(20));
 }

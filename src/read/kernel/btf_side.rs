@@ -22,6 +22,7 @@ pub(super) fn vmlinux_btf<'d>(path: &Path, vm: &'d Vmlinux) -> Result<Option<Cow
             btf::section(&elf, ".BTF").map_err(|e| Error::input(path, e))
         }
         Vmlinux::Raw { data, .. } => Ok(btf::find_blobs(data)
+            .map_err(|e| Error::input(path, e))?
             .into_iter()
             .max_by_key(|r| r.len())
             .map(|r| Cow::Borrowed(&data[r]))),
