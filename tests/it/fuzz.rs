@@ -210,4 +210,5 @@ harness_tests!(
     dump,
     decompress,
     kernel_image,
+    abixml,
 );
