@@ -48,6 +48,7 @@ pub const HARNESSES: &[(&str, Harness)] = &[
     ("btf", btf),
     ("kernel_image", kernel_image),
     ("stg", stg),
+    ("abixml", abixml),
 ];
 
 /// ELF parsing and the export table (`__ksymtab*`, `__kcrctab*`): through
@@ -242,6 +243,13 @@ pub fn dump(data: &[u8]) {
     let _ = crate::dump::is_dump(data);
     let _ = crate::dump::has_vmlinux_exports(data);
     let _ = crate::dump::parse(data, name());
+}
+
+/// libabigail's abixml: the XML stream, type ids resolved across the
+/// corpus, and the checks and dedup that follow.
+pub fn abixml(data: &[u8]) {
+    let _ = crate::read::abixml::looks_like(data);
+    let _ = crate::read::abixml::parse(String::from_utf8_lossy(data).as_bytes(), name());
 }
 
 /// The decoders (picked by magic bytes, as for a `.ko.*` or the payload of

@@ -215,6 +215,8 @@ pub struct TypeDiffs<'g> {
     /// and BTF on the other, or a tree against another tool's baseline
     /// (see [`TypeDiffs::loose`]).
     pub cross_source: bool,
+    /// What either side's source does not record.
+    lacks: crate::graph::Lacks,
 }
 
 impl<'g> TypeDiffs<'g> {
@@ -228,6 +230,7 @@ impl<'g> TypeDiffs<'g> {
             defs_a: a.definitions(),
             defs_b: b.definitions(),
             cross_source: a.btf != b.btf || a.lacks != b.lacks,
+            lacks: a.lacks.either(b.lacks),
         }
     }
 
@@ -399,6 +402,12 @@ impl<'g> TypeDiffs<'g> {
                     children.push((Edge::Qualified, self.pair(*ta, *tb)));
                 }
             }
+            // libabigail writes `const void *` as `void *`: between sources a
+            // qualified void is void.
+            (Node::Qualified { target, .. }, Node::Void)
+                if self.cross_source && *ga.node(*target) == Node::Void => {}
+            (Node::Void, Node::Qualified { target, .. })
+                if self.cross_source && *gb.node(*target) == Node::Void => {}
             (Node::Qualified { qual, target }, _) => {
                 details.push(Detail::QualifierRemoved {
                     qual: qual_word(*qual),
@@ -617,7 +626,7 @@ impl<'g> TypeDiffs<'g> {
                             new_bits: n.offset_bits,
                         });
                     }
-                    if m.bit_size != n.bit_size {
+                    if m.bit_size != n.bit_size && !self.lacks.bitfield_widths {
                         moved.push(Detail::BitfieldChanged {
                             name: ka[i].clone(),
                             old: m.bit_size,
@@ -644,7 +653,7 @@ impl<'g> TypeDiffs<'g> {
                 !taken[j]
                     && mb[j].name.is_some()
                     && mb[j].offset_bits == ma[i].offset_bits
-                    && mb[j].bit_size == ma[i].bit_size
+                    && (mb[j].bit_size == ma[i].bit_size || self.lacks.bitfield_widths)
                     && ga.describe(ma[i].ty) == gb.describe(mb[j].ty)
             }) {
                 taken[j] = true;

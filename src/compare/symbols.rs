@@ -170,11 +170,11 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
     let mut removed = Vec::new();
     let mut added = Vec::new();
     let mut pending: Vec<(&Symbol, &Symbol, Vec<SymDetail>, Option<DiffId>)> = Vec::new();
-    // DWARF on one side and BTF on the other: pahole records an assembler
-    // function (from the subprogram DIE gas writes) as `void (void)` where
-    // DWARF may hold its C declaration, and the other way round. Between
-    // the two sources such a pair says nothing; within one it is kept.
-    let cross = a.btf != b.btf;
+    // Two sources: pahole and abidw record an assembler function (from the
+    // subprogram DIE gas writes) as `void (void)` where DWARF may hold its C
+    // declaration, and the other way round. Between two sources such a pair
+    // says nothing; within one it is kept.
+    let cross = diffs.cross_source;
     let void_void = |g: &Graph, t: TypeId| {
         matches!(g.node(t), Node::Function { ret, params, variadic: false }
             if *ret == Graph::VOID && params.is_empty())

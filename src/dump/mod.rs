@@ -155,6 +155,7 @@ const FLAGS: &[&str] = &[
     "no-untyped-symbols",
     "no-sizes",
     "no-types",
+    "no-bitfield-widths",
 ];
 
 fn flag_slot(g: &mut Graph, i: usize) -> &mut bool {
@@ -164,7 +165,8 @@ fn flag_slot(g: &mut Graph, i: usize) -> &mut bool {
         2 => &mut g.lacks.modules,
         3 => &mut g.lacks.untyped_symbols,
         4 => &mut g.lacks.sizes,
-        _ => &mut g.lacks.types,
+        5 => &mut g.lacks.types,
+        _ => &mut g.lacks.bitfield_widths,
     }
 }
 
@@ -178,6 +180,7 @@ pub(crate) fn flags(g: &Graph) -> Vec<&'static str> {
         l.untyped_symbols,
         l.sizes,
         l.types,
+        l.bitfield_widths,
     ];
     FLAGS
         .iter()

@@ -69,7 +69,7 @@ impl<'s> LocalGraph<'s> {
     }
 }
 
-fn map_node<N: Copy, M>(
+pub(crate) fn map_node<N: Copy, M>(
     n: &Node<N>,
     s: &impl Fn(N) -> M,
     t: &impl Fn(TypeId) -> TypeId,

@@ -266,6 +266,9 @@ pub struct Lacks {
     pub sizes: bool,
     /// Every type: a symbols-only baseline.
     pub types: bool,
+    /// Bit-field widths (libabigail's abixml keeps only offsets).
+    #[serde(default)]
+    pub bitfield_widths: bool,
 }
 
 impl Lacks {
@@ -277,6 +280,7 @@ impl Lacks {
             untyped_symbols: self.untyped_symbols || o.untyped_symbols,
             sizes: self.sizes || o.sizes,
             types: self.types || o.types,
+            bitfield_widths: self.bitfield_widths || o.bitfield_widths,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Readers: turn bytes on disk into exports and type graphs.
 
+pub mod abixml;
 pub mod btf;
 pub mod debuginfo;
 pub mod dwarf;

@@ -104,18 +104,22 @@ pub enum Source {
 pub enum Baseline {
     /// STG's native format (protobuf text), as Android keeps its KMI.
     Stg,
+    /// libabigail's abixml (`abidw` output).
+    Abixml,
 }
 
 impl Baseline {
     fn name(self) -> &'static str {
         match self {
             Baseline::Stg => "an STG baseline",
+            Baseline::Abixml => "a libabigail abixml baseline",
         }
     }
 
     fn load(self, path: &Path) -> Result<Graph> {
         match self {
             Baseline::Stg => crate::read::stg::load(path),
+            Baseline::Abixml => crate::read::abixml::load(path),
         }
     }
 
@@ -130,7 +134,9 @@ impl Baseline {
                 untyped_symbols: true,
                 sizes: true,
                 types: false,
+                bitfield_widths: false,
             },
+            Baseline::Abixml => crate::read::abixml::LACKS,
         }
     }
 }
@@ -144,6 +150,7 @@ pub enum SourceKind {
     Dump,
     /// Another tool's baseline, by format.
     Stg,
+    Abixml,
 }
 
 /// Enough of a file to tell a dump's header line or a symvers line.
@@ -180,6 +187,8 @@ fn sniff(path: &Path) -> Result<Content> {
         Content::BootImage(what)
     } else if crate::read::stg::looks_like(&head) {
         Content::Baseline(Baseline::Stg)
+    } else if crate::read::abixml::looks_like(&head) {
+        Content::Baseline(Baseline::Abixml)
     } else if symvers::looks_like(&head) {
         Content::Symvers
     } else {
@@ -272,7 +281,7 @@ impl Source {
             Content::Other => {
                 return Err(Error::input(
                     path,
-                    "not a kernel: neither a directory, an ELF file, a kernel boot image, a kmi dump, an STG baseline nor a Module.symvers",
+                    "not a kernel: neither a directory, an ELF file, a kernel boot image, a kmi dump, an STG or abixml baseline nor a Module.symvers",
                 ));
             }
         };
@@ -415,6 +424,10 @@ impl Source {
                 format: Baseline::Stg,
                 ..
             } => SourceKind::Stg,
+            Source::Baseline {
+                format: Baseline::Abixml,
+                ..
+            } => SourceKind::Abixml,
             _ => SourceKind::Tree,
         }
     }
@@ -555,7 +568,17 @@ fn vmlinux_alone(a: Source, b: Source) -> (Source, Source, Option<String>) {
             .unwrap_or(false),
         _ => false,
     };
-    if !(empty(&a) && empty(&b)) {
+    // One empty side against a file (a lone vmlinux, a dump, a baseline
+    // such as libabigail's vmlinux-only abixml): the same, that side alone.
+    let file = |s: &Source| {
+        matches!(
+            s,
+            Source::Vmlinux { .. } | Source::Dump { .. } | Source::Baseline { .. }
+        )
+    };
+    let both = empty(&a) && empty(&b);
+    let one_sided = (empty(&a) && file(&b)) || (file(&a) && empty(&b));
+    if !both && !one_sided {
         return (a, b, None);
     }
     let alone = |s: Source| match s {
@@ -573,11 +596,12 @@ fn vmlinux_alone(a: Source, b: Source) -> (Source, Source, Option<String>) {
         },
         other => other,
     };
-    (
-        alone(a),
-        alone(b),
-        Some("both modules directories are empty: comparing the vmlinux files alone".into()),
-    )
+    let warning = if one_sided {
+        "the modules directory is empty: comparing the vmlinux alone"
+    } else {
+        "both modules directories are empty: comparing the vmlinux files alone"
+    };
+    (alone(a), alone(b), Some(warning.into()))
 }
 
 #[cfg(test)]

@@ -211,4 +211,5 @@ harness_tests!(
     decompress,
     kernel_image,
     stg,
+    abixml,
 );

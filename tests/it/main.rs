@@ -1,6 +1,7 @@
 //! One integration test binary: each module runs the binaries (or the
 //! library) on ../shared/fixtures. One binary links once, which keeps CI quick.
 
+mod abixml;
 mod boot_images;
 mod bounds;
 mod btf;

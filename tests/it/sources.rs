@@ -330,7 +330,7 @@ fn a_path_that_is_no_kernel_is_named() {
         assert_eq!(
             r.stderr,
             format!(
-                "{}: {t}: not a kernel: neither a directory, an ELF file, a kernel boot image, a kmi dump, an STG baseline nor a Module.symvers\n",
+                "{}: {t}: not a kernel: neither a directory, an ELF file, a kernel boot image, a kmi dump, an STG or abixml baseline nor a Module.symvers\n",
                 words[0]
             )
         );

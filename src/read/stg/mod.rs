@@ -801,6 +801,7 @@ impl<'s, 't> Converter<'s, 't> {
             untyped_symbols: true,
             sizes: true,
             types: !types,
+            bitfield_widths: false,
         };
         Ok(out)
     }

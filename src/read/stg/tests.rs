@@ -142,7 +142,8 @@ fn every_node_kind() {
             modules: true,
             untyped_symbols: true,
             sizes: true,
-            types: false
+            types: false,
+            bitfield_widths: false,
         }
     );
 
