@@ -42,6 +42,11 @@ pub struct Args {
     /// whitelist, stablelist or symbol_list); repeatable
     #[arg(long = "kmi-whitelist", short = 'w', value_name = "FILE")]
     pub whitelist: Vec<PathBuf>,
+    /// Only compare the symbols this STG filter expression selects: globs,
+    /// ':FILE' symbol lists, '!', '&', '|' and parentheses (as `stg -S`);
+    /// with -w, both apply
+    #[arg(long = "symbol-filter", value_name = "EXPR")]
+    pub symbol_filter: Option<String>,
     /// libabigail suppression specification file; repeatable. `kmi
     /// suppressions keys` lists the sections and keys it may use
     #[arg(long = "suppressions", visible_alias = "suppr", value_name = "FILE")]
@@ -249,9 +254,28 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         progress: crate::cli::stderr_is_terminal() && !args.verbose,
         types: args.types,
     };
+    let symbol_filter = args
+        .symbol_filter
+        .as_deref()
+        .map(crate::filter::symbol_filter::Filter::parse)
+        .transpose()?;
     let (ra, rb) = rayon::join(|| a_in.read(&opts), || b_in.read(&opts));
-    let (ga, rep_a) = ra?;
-    let (gb, rep_b) = rb?;
+    let (mut ga, rep_a) = ra?;
+    let (mut gb, rep_b) = rb?;
+    if let Some(f) = &symbol_filter {
+        let keep: rustc_hash::FxHashSet<String> = ga
+            .symbols
+            .iter()
+            .chain(&gb.symbols)
+            .filter(|s| f.matches(&s.name))
+            .map(|s| s.name.clone())
+            .collect();
+        if keep.is_empty() {
+            say!("kmidiff: warning: --symbol-filter selects none of the exports of either side");
+        }
+        ga = crate::dump::restrict(&ga, &keep);
+        gb = crate::dump::restrict(&gb, &keep);
+    }
     if let Some(wl) = &opts.whitelist
         && !ga
             .symbols

@@ -3,5 +3,7 @@
 
 pub mod allow;
 pub mod apply;
+pub mod glob;
 pub mod suppr;
+pub mod symbol_filter;
 pub mod whitelist;

@@ -247,3 +247,40 @@ fn stg_through_the_command_line() {
         r.stderr
     );
 }
+
+/// STG's symbol filter expressions, as an Android check passes them to
+/// `stg -S`: globs, `:FILE` symbol lists, `!`, `&`, `|`, parentheses.
+#[test]
+fn stg_symbol_filter() {
+    let dir = scratch("stg-filter");
+    let list = dir.join("abi_symbol_list");
+    std::fs::write(&list, "[abi_symbol_list]\n  match_token\n  kmi_a_send\n").unwrap();
+    let s1 = peer("v1-patched-elf-all.stg");
+    let filter = format!(":{} | kmi_b_* & !kmi_b_attach", list.display());
+    let r = run("kmidiff", &["--symbol-filter", &filter, s(&s1), "v2"]);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    let changed: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  [C] "))
+        .collect();
+    assert_eq!(changed.len(), 5, "{}", r.stdout);
+    for want in [
+        " kmi_a_send(",
+        " kmi_b_default_ops'",
+        " kmi_b_parse_opts(",
+        " kmi_b_register_ops(",
+        " match_token(",
+    ] {
+        assert!(
+            changed.iter().any(|l| l.contains(want)),
+            "{want}: {}",
+            r.stdout
+        );
+    }
+    let r = run("kmidiff", &["--symbol-filter", "(kmi_a_*", s(&s1), "v2"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (2, "kmidiff: --symbol-filter '(kmi_a_*': missing ')'\n")
+    );
+}
