@@ -103,6 +103,11 @@ impl FileData {
     pub fn from_vec(v: Vec<u8>) -> Self {
         FileData(Inner::Owned(v))
     }
+
+    /// Mapped from the file, rather than held (decompressed) in memory.
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.0, Inner::Mapped(_))
+    }
 }
 
 impl Deref for FileData {

@@ -356,9 +356,11 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
     let binaries = list_binaries(input)?;
     // The vmlinux first: every module's split BTF reads over its BTF.
     let vmlinux = input.vmlinux.as_deref().map(load_vmlinux).transpose()?;
-    let base_bytes = match (&vmlinux, input.vmlinux.as_deref()) {
+    // Copied out, so that a mapped vmlinux can be let go: the pages its
+    // DWARF read touches would otherwise count until every module is read.
+    let base_bytes: Option<Vec<u8>> = match (&vmlinux, input.vmlinux.as_deref()) {
         (Some(vm), Some(path)) if opts.types != TypeSource::Dwarf && !opts.symbols_only => {
-            vmlinux_btf(path, vm)?
+            vmlinux_btf(path, vm)?.map(|b| b.into_owned())
         }
         _ => None,
     };
@@ -377,6 +379,9 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
             .unwrap_or(64),
         _ => 64,
     };
+    // A vmlinux file is mapped again when its turn comes; what came out of
+    // a boot image is kept, as it cannot be mapped.
+    let vmlinux = vmlinux.filter(|v| !matches!(v, Vmlinux::Elf(d) if d.is_mapped()));
     let cx = Context {
         lookup: DebugLookup::new(input.debug_dirs.clone()),
         opts,
