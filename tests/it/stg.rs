@@ -284,3 +284,30 @@ fn stg_symbol_filter() {
         (2, "kmidiff: --symbol-filter '(kmi_a_*': missing ')'\n")
     );
 }
+
+/// A truncated `.stg`, or one of an older version: one line each.
+#[test]
+fn stg_truncated_and_old() {
+    let dir = scratch("stg-cut");
+    let text = std::fs::read_to_string(peer("v1-patched-elf-all.stg")).unwrap();
+    let cut = dir.join("cut.stg");
+    std::fs::write(&cut, &text[..text.len() / 3]).unwrap();
+    let r = run("kmidiff", &[s(&cut), "v1"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with(&format!("kmidiff: {}:", cut.display())),
+        "{}",
+        r.stderr
+    );
+    let old = dir.join("old.stg");
+    std::fs::write(
+        &old,
+        text.replacen("version: 0x00000002", "version: 0x00000001", 1),
+    )
+    .unwrap();
+    let r = run("kmidiff", &[s(&old), "v1"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+    assert!(r.stderr.contains("STG format version 1"), "{}", r.stderr);
+}

@@ -370,6 +370,16 @@ fn read_text<'t>(text: &'t str, path: &'t Path) -> Result<Stg<'t>> {
     if !seen_version {
         return Err(p.err(1, "not an STG file: no 'version' field"));
     }
+    // Older files are read by the same field names; STG itself rewrites
+    // them as version 2, and a baseline that old may predate fields (CRCs,
+    // namespaces) a comparison would then see as removed.
+    if stg.version < MAX_VERSION {
+        crate::read::file::warn(format!(
+            "{}: STG format version {} (this reader's newest is {MAX_VERSION}): read as is; `stg --stg FILE -o NEW` rewrites it",
+            crate::error::shown(&path.display()),
+            stg.version
+        ));
+    }
     if !unknown.0.is_empty() {
         crate::read::file::warn(format!(
             "{}: fields this reader does not know were ignored: {}",
