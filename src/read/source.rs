@@ -126,16 +126,7 @@ impl Baseline {
     /// What the format cannot record, whatever the file holds.
     fn lacks(self) -> Lacks {
         match self {
-            // STG keeps FUNC and OBJECT ELF symbols with their CRC and
-            // namespace, no export flavour, module or size.
-            Baseline::Stg => Lacks {
-                flavour: true,
-                modules: true,
-                untyped_symbols: true,
-                sizes: true,
-                types: false,
-                bitfield_widths: false,
-            },
+            Baseline::Stg => crate::read::stg::LACKS,
             Baseline::Abixml => crate::read::abixml::LACKS,
         }
     }

@@ -37,6 +37,18 @@ use crate::graph::{
 };
 use text::{Field, Parser, Value, parse_bool, parse_int, parse_uint};
 
+/// What an STG file does not record: it keeps FUNC and OBJECT ELF symbols
+/// with their CRC and namespace, and no export flavour, module or size. A
+/// symbols-only file lacks types too.
+pub const LACKS: Lacks = Lacks {
+    flavour: true,
+    modules: true,
+    untyped_symbols: true,
+    sizes: true,
+    types: false,
+    bitfield_widths: false,
+};
+
 /// Newest format version read; STG has written 2 since 2023.
 const MAX_VERSION: u64 = 2;
 
@@ -806,12 +818,8 @@ impl<'s, 't> Converter<'s, 't> {
         let keys = crate::graph::dedup::graph_keys(&g);
         let mut out = crate::graph::dedup::merge_graphs(vec![(g, keys, symbols)]);
         out.lacks = Lacks {
-            flavour: true,
-            modules: true,
-            untyped_symbols: true,
-            sizes: true,
             types: !types,
-            bitfield_widths: false,
+            ..LACKS
         };
         Ok(out)
     }

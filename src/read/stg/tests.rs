@@ -135,17 +135,7 @@ fn every_node_kind() {
     let g = read(ALL_KINDS).unwrap();
     let names: Vec<&str> = g.symbols.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["a_var", "asm_thing", "everything", "printk"]);
-    assert_eq!(
-        g.lacks,
-        Lacks {
-            flavour: true,
-            modules: true,
-            untyped_symbols: true,
-            sizes: true,
-            types: false,
-            bitfield_widths: false,
-        }
-    );
+    assert_eq!(g.lacks, super::LACKS);
 
     let printk = g.symbol("printk").unwrap();
     assert_eq!(printk.kind, SymbolKind::Function);
