@@ -206,6 +206,9 @@ fn not_compared(cmp: &crate::compare::Comparison<'_>) -> Option<String> {
     if l.types {
         what.push("types".into());
     }
+    if l.bitfield_widths {
+        what.push("bit-field widths".into());
+    }
     if cmp.not_compared > 0 {
         what.push(format!(
             "{} symbols of one side that are neither functions nor variables (the other side's format does not record them)",
