@@ -359,6 +359,19 @@ fn header(first: &[u8]) -> Res<()> {
     Ok(())
 }
 
+/// Whether the dump's `flags` line says its source records no module (a
+/// dump of an STG baseline): which exports are vmlinux's cannot be told.
+pub fn lacks_modules(data: &[u8]) -> bool {
+    data.split(|&b| b == b'\n')
+        .take_while(|l| {
+            l.starts_with(b"#") || l.starts_with(b"kmi-dump") || l.starts_with(b"flags")
+        })
+        .any(|l| {
+            l.strip_prefix(b"flags ")
+                .is_some_and(|w| w.split(|&b| b == b' ').any(|w| w == b"no-modules"))
+        })
+}
+
 /// Whether a symbol record names `vmlinux` as its module: a dump made from
 /// modules alone has none, and comparing it with a whole kernel would show
 /// every vmlinux export as removed. Only symbol records are read, so this

@@ -89,7 +89,13 @@ pub enum Source {
     /// A `kmi dump` baseline: a kernel's exports and their types.
     /// `modules_only` when it holds no vmlinux export (it was made from
     /// modules alone).
-    Dump { path: PathBuf, modules_only: bool },
+    /// `no_modules` when its source recorded no module (a dump of an STG
+    /// baseline): which of its exports are vmlinux's cannot be told.
+    Dump {
+        path: PathBuf,
+        modules_only: bool,
+        no_modules: bool,
+    },
     /// A `Module.symvers`: the exports, without types; `modules_only` when
     /// it lists no vmlinux export (an external module's build).
     Symvers { path: PathBuf, modules_only: bool },
@@ -295,8 +301,14 @@ impl Source {
                 symvers: arg.symvers.map(Path::to_path_buf),
             }),
             Content::Dump => {
-                let modules_only = !dump::has_vmlinux_exports(&file::load_text(&path)?);
-                Ok(Source::Dump { path, modules_only })
+                let data = file::load_text(&path)?;
+                let no_modules = dump::lacks_modules(&data);
+                let modules_only = !no_modules && !dump::has_vmlinux_exports(&data);
+                Ok(Source::Dump {
+                    path,
+                    modules_only,
+                    no_modules,
+                })
             }
             Content::Baseline(format) => Ok(Source::Baseline { path, format }),
             _ if needs == Needs::Types => usage(
@@ -337,6 +349,15 @@ impl Source {
         match self {
             Source::Baseline { format, .. } => format.lacks(),
             _ => Lacks::default(),
+        }
+    }
+
+    /// Whether it records no module, so cannot tell vmlinux's exports from
+    /// its modules': it then goes with a side with or without a vmlinux.
+    fn modules_unknown(&self) -> bool {
+        match self {
+            Source::Dump { no_modules, .. } => *no_modules,
+            s => s.lacks().modules,
         }
     }
 
@@ -534,6 +555,7 @@ pub fn resolve_pair(
     };
     match (sa.has_vmlinux(), sb.has_vmlinux()) {
         (true, true) => Ok(vmlinux_alone(sa, sb)),
+        _ if sa.modules_unknown() || sb.modules_unknown() => Ok((sa, sb, None)),
         (false, true) => missing(a, &sa, b),
         (true, false) => missing(b, &sb, a),
         (false, false) => {

@@ -311,3 +311,27 @@ fn stg_truncated_and_old() {
     assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
     assert!(r.stderr.contains("STG format version 1"), "{}", r.stderr);
 }
+
+/// A `kmi dump` of a `.stg` keeps what STG does not record (its `flags`
+/// line), so the dump compares as the `.stg` does.
+#[test]
+fn stg_dump_round_trip() {
+    let dir = scratch("stg-dump");
+    let out = dir.join("v1-stg.kmi");
+    let stg = peer("v1-patched-elf-all.stg");
+    let r = run("kmi", &["dump", s(&stg), "-o", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        text.lines().nth(2),
+        Some("flags no-flavour no-modules no-untyped-symbols no-sizes")
+    );
+    for other in [s(&stg), "v1"] {
+        let r = run("kmidiff", &[s(&out), other]);
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (0, "", ""),
+            "{other}"
+        );
+    }
+}
