@@ -281,16 +281,8 @@ pub fn btf(data: &[u8]) {
     let split = split_bytes
         .and_then(|s| btf_reader::Btf::parse(s, Some((base.next_id(), base.str_end()))).ok());
     let space = match &split {
-        Some(own) => btf_reader::Space {
-            base: Some(&base),
-            own,
-            distilled: flag & 2 == 2,
-        },
-        None => btf_reader::Space {
-            base: None,
-            own: &base,
-            distilled: false,
-        },
+        Some(own) => btf_reader::Space::over(&base, own, flag & 2 == 2),
+        None => btf_reader::Space::alone(&base),
     };
     let names: Vec<String> = space
         .own

@@ -25,6 +25,20 @@ impl TypeId {
     }
 }
 
+/// The `Node::Base` encodings, DW_ATE_* values as DWARF has them: every
+/// reader (BTF, STG, abixml) maps its own to these, so a type reads the same
+/// whatever its source, and dedups with DWARF's in a side that mixes them.
+pub mod ate {
+    pub const BOOLEAN: u8 = 0x02;
+    pub const COMPLEX_FLOAT: u8 = 0x03;
+    pub const FLOAT: u8 = 0x04;
+    pub const SIGNED: u8 = 0x05;
+    pub const SIGNED_CHAR: u8 = 0x06;
+    pub const UNSIGNED: u8 = 0x07;
+    pub const UNSIGNED_CHAR: u8 = 0x08;
+    pub const UTF: u8 = 0x10;
+}
+
 /// Longest chain of types walked without passing a named struct or union
 /// (which every cycle of real C passes through). Real C stays far below it;
 /// the bound is what keeps recursive walks safe on crafted input. The dedup

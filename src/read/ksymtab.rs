@@ -333,29 +333,27 @@ fn decode_as(t: &Tables<'_>, layout: Layout, big: bool) -> Result<(Vec<Entry>, b
     let mut budget = (t.ksymtab.bytes.len() + t.ksymtab_gpl.bytes.len() + t.strings.bytes.len())
         .saturating_mul(NAMES_PER_BYTE)
         .saturating_add(NAMES_SLACK);
-    let mut sorted = decode_table(
-        t.ksymtab,
-        "__ksymtab",
-        false,
-        t.strings,
-        layout,
-        big,
-        &mut budget,
-        &mut entries,
-    )
-    .map_err(Reject::Entries)?;
-    let n_plain = entries.len();
-    sorted &= decode_table(
-        t.ksymtab_gpl,
-        "__ksymtab_gpl",
-        true,
-        t.strings,
-        layout,
-        big,
-        &mut budget,
-        &mut entries,
-    )
-    .map_err(Reject::Entries)?;
+    let mut sorted = true;
+    let mut n_plain = 0;
+    for (table, name, gpl) in [
+        (t.ksymtab, "__ksymtab", false),
+        (t.ksymtab_gpl, "__ksymtab_gpl", true),
+    ] {
+        sorted &= decode_table(
+            table,
+            name,
+            gpl,
+            t.strings,
+            layout,
+            big,
+            &mut budget,
+            &mut entries,
+        )
+        .map_err(Reject::Entries)?;
+        if !gpl {
+            n_plain = entries.len();
+        }
+    }
 
     if t.kcrctab.bytes.is_empty() && t.kcrctab_gpl.bytes.is_empty() {
         return Ok((entries, sorted));

@@ -1,7 +1,7 @@
 //! libabigail abixml baselines (`abidw` output for the v1/v2 fixture
 //! kernels) against our own reads of the same builds, and against each other.
 
-use crate::common::{fixtures, kernels, run, s, scratch};
+use crate::common::{assert_one_line_error, fixtures, kernels, run, s, scratch};
 use kmidiff::compare::{Comparison, NoFilter, compare_kernels};
 use kmidiff::graph::Graph;
 use kmidiff::read::abixml;
@@ -149,12 +149,5 @@ fn abixml_through_the_command_line() {
     let text = std::fs::read(&a1).unwrap();
     std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
     let r = run("kmidiff", &[s(&cut), "v1/vmlinux"]);
-    assert_eq!(r.code, 1);
-    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-    assert!(
-        r.stderr
-            .starts_with(&format!("kmidiff: {}:", cut.display())),
-        "{}",
-        r.stderr
-    );
+    assert_one_line_error(&r, &cut);
 }

@@ -131,3 +131,16 @@ pub fn gcc_module(
     std::fs::remove_file(dir.join(&c)).unwrap();
     dir.join(ko)
 }
+
+/// `kmidiff` failed on `file`: exit 1 and one line on stderr, opening with
+/// the file's name.
+pub fn assert_one_line_error(r: &Run, file: &std::path::Path) {
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with(&format!("kmidiff: {}:", file.display())),
+        "{}",
+        r.stderr
+    );
+}

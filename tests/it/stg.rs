@@ -293,14 +293,7 @@ fn stg_truncated_and_old() {
     let cut = dir.join("cut.stg");
     std::fs::write(&cut, &text[..text.len() / 3]).unwrap();
     let r = run("kmidiff", &[s(&cut), "v1"]);
-    assert_eq!(r.code, 1, "{}", r.stdout);
-    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-    assert!(
-        r.stderr
-            .starts_with(&format!("kmidiff: {}:", cut.display())),
-        "{}",
-        r.stderr
-    );
+    assert_one_line_error(&r, &cut);
     let old = dir.join("old.stg");
     std::fs::write(
         &old,

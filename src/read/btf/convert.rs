@@ -6,7 +6,7 @@
 
 use super::parse::{Btf, Type, kind};
 use crate::graph::{
-    AggKind, Enumerator, Graph, Member, Node, Param, Qualifier, Symbol, SymbolKind, TypeId,
+    AggKind, Enumerator, Graph, Member, Node, Param, Qualifier, Symbol, SymbolKind, TypeId, ate,
 };
 use rustc_hash::FxHashMap;
 
@@ -20,6 +20,27 @@ pub struct Space<'b, 'a> {
     /// relocates them, so they are read as declarations and completed from
     /// the vmlinux like any other.
     pub distilled: bool,
+}
+
+impl<'b, 'a> Space<'b, 'a> {
+    /// A blob of its own: a vmlinux's.
+    pub fn alone(own: &'b Btf<'a>) -> Self {
+        Space {
+            base: None,
+            own,
+            distilled: false,
+        }
+    }
+
+    /// A split blob over its base: a module's over its vmlinux's, or over
+    /// its own distilled `.BTF.base`.
+    pub fn over(base: &'b Btf<'a>, own: &'b Btf<'a>, distilled: bool) -> Self {
+        Space {
+            base: Some(base),
+            own,
+            distilled,
+        }
+    }
 }
 
 impl<'a> Space<'_, 'a> {
@@ -44,17 +65,6 @@ impl<'a> Space<'_, 'a> {
     fn name(&self, t: &Type<'_>) -> Result<Option<&'a str>, String> {
         Ok(Some(self.str(t.name_off)?).filter(|s| !s.is_empty()))
     }
-}
-
-/// DW_ATE_* values, so a type reads the same from BTF as from DWARF (and
-/// dedups with it in a side that mixes the two).
-mod ate {
-    pub const BOOLEAN: u8 = 0x02;
-    pub const FLOAT: u8 = 0x04;
-    pub const SIGNED: u8 = 0x05;
-    pub const SIGNED_CHAR: u8 = 0x06;
-    pub const UNSIGNED: u8 = 0x07;
-    pub const UNSIGNED_CHAR: u8 = 0x08;
 }
 
 /// Build the graph of `exports` (as a [`Space`] types them) and set their

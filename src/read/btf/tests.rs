@@ -204,16 +204,7 @@ fn every_kind(big: bool) -> Blob {
 fn read(blob: &[u8], names: &[&str]) -> (Graph, Vec<Symbol>) {
     let btf = Btf::parse(blob, None).unwrap();
     let mut ex: Vec<Symbol> = names.iter().map(|n| export(n)).collect();
-    let g = read_types(
-        Space {
-            base: None,
-            own: &btf,
-            distilled: false,
-        },
-        64,
-        &mut ex,
-    )
-    .unwrap();
+    let g = read_types(Space::alone(&btf), 64, &mut ex).unwrap();
     (g, ex)
 }
 
@@ -415,16 +406,7 @@ fn split_btf_continues_its_base() {
     let split = Btf::parse(&split_bytes, Some((base_btf.next_id(), base_btf.str_end()))).unwrap();
     assert_eq!(split.first_id, 28);
     let mut ex = vec![export("mod_fn"), export("f")];
-    let g = read_types(
-        Space {
-            base: Some(&base_btf),
-            own: &split,
-            distilled: false,
-        },
-        64,
-        &mut ex,
-    )
-    .unwrap();
+    let g = read_types(Space::over(&base_btf, &split, false), 64, &mut ex).unwrap();
     let Node::Function { params, .. } = g.node(ex[0].ty.unwrap()) else {
         panic!()
     };
@@ -444,11 +426,7 @@ fn split_btf_continues_its_base() {
     )
     .and_then(|split| {
         read_types(
-            Space {
-                base: Some(&other_btf),
-                own: &split,
-                distilled: false,
-            },
+            Space::over(&other_btf, &split, false),
             64,
             &mut [export("mod_fn")],
         )
@@ -467,16 +445,7 @@ fn distilled_base_structs_are_declarations() {
     let b = Btf::parse(&bb, None).unwrap();
     let s = Btf::parse(&mb, Some((b.next_id(), b.str_end()))).unwrap();
     let mut ex = vec![export("dev")];
-    let g = read_types(
-        Space {
-            base: Some(&b),
-            own: &s,
-            distilled: true,
-        },
-        64,
-        &mut ex,
-    )
-    .unwrap();
+    let g = read_types(Space::over(&b, &s, true), 64, &mut ex).unwrap();
     let Node::Pointer { target, .. } = g.node(ex[0].ty.unwrap()) else {
         panic!()
     };
@@ -502,16 +471,7 @@ fn corrupt_blobs_are_errors() {
     b.ty("v", VAR, false, 0, p, &[1]);
     let blob = b.bytes();
     let btf = Btf::parse(&blob, None).unwrap();
-    let e = read_types(
-        Space {
-            base: None,
-            own: &btf,
-            distilled: false,
-        },
-        64,
-        &mut [export("v")],
-    )
-    .unwrap_err();
+    let e = read_types(Space::alone(&btf), 64, &mut [export("v")]).unwrap_err();
     assert!(e.contains("[99]"), "{e}");
     // A cycle of type tags.
     let mut b = Blob::new(false);
@@ -520,15 +480,7 @@ fn corrupt_blobs_are_errors() {
     b.ty("v", VAR, false, 0, 1, &[1]);
     let blob = b.bytes();
     let btf = Btf::parse(&blob, None).unwrap();
-    let r = read_types(
-        Space {
-            base: None,
-            own: &btf,
-            distilled: false,
-        },
-        64,
-        &mut [export("v")],
-    );
+    let r = read_types(Space::alone(&btf), 64, &mut [export("v")]);
     assert!(r.is_err());
 }
 

@@ -105,11 +105,7 @@ pub(super) fn read_module_btf(
             .map_err(|e| Error::input(&b.path, format!("section .BTF.base: {e}")))?;
         let split = Btf::parse(&own, Some((base.next_id(), base.str_end())))
             .map_err(|e| Error::input(&b.path, format!("section .BTF: {e}")))?;
-        let space = btf::Space {
-            base: Some(&base),
-            own: &split,
-            distilled: true,
-        };
+        let space = btf::Space::over(&base, &split, true);
         return read_btf(space, bits, &b.path, None, exports).map(|g| Some(ModuleBtf::Now(g)));
     }
     let Some(base) = cx.base else {
@@ -146,22 +142,14 @@ pub(super) fn type_from_base(
     for (path, own, exports) in pending.iter_mut() {
         match own {
             None => {
-                let space = btf::Space {
-                    base: None,
-                    own: base,
-                    distilled: false,
-                };
+                let space = btf::Space::alone(base);
                 b.add(space, exports)
                     .map_err(|e| Error::input(vmlinux, e))?;
             }
             Some(bytes) => {
                 let split = Btf::parse(bytes, Some((base.next_id(), base.str_end())))
                     .map_err(|e| mismatch(path, vmlinux, &e))?;
-                let space = btf::Space {
-                    base: Some(base),
-                    own: &split,
-                    distilled: false,
-                };
+                let space = btf::Space::over(base, &split, false);
                 b.add(space, exports)
                     .map_err(|e| mismatch(path, vmlinux, e.as_str()))?;
             }

@@ -1,3 +1,4 @@
+use super::elements::base_type;
 use super::*;
 use crate::graph::Node;
 
