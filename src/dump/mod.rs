@@ -21,7 +21,7 @@ mod read;
 mod syntax;
 mod write;
 
-pub use read::{has_vmlinux_exports, is_dump, lacks_modules, load, parse};
+pub use read::{has_vmlinux_exports, is_dump, lacks, load, parse};
 pub use write::write;
 
 pub(crate) use crate::graph::check_untagged_depth;

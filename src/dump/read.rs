@@ -359,17 +359,19 @@ fn header(first: &[u8]) -> Res<()> {
     Ok(())
 }
 
-/// Whether the dump's `flags` line says its source records no module (a
-/// dump of an STG baseline): which exports are vmlinux's cannot be told.
-pub fn lacks_modules(data: &[u8]) -> bool {
-    data.split(|&b| b == b'\n')
-        .take_while(|l| {
-            l.starts_with(b"#") || l.starts_with(b"kmi-dump") || l.starts_with(b"flags")
-        })
-        .any(|l| {
-            l.strip_prefix(b"flags ")
-                .is_some_and(|w| w.split(|&b| b == b' ').any(|w| w == b"no-modules"))
-        })
+/// What the dump's `flags` line says its source does not record (a dump of
+/// an STG baseline), read from the header alone; a malformed line is left
+/// for the parse to report.
+pub fn lacks(data: &[u8]) -> crate::graph::Lacks {
+    let mut g = Graph::new();
+    for l in data.split(|&b| b == b'\n').take_while(|l| {
+        l.starts_with(b"#") || l.starts_with(b"kmi-dump") || l.starts_with(b"flags")
+    }) {
+        if let Some(words) = l.strip_prefix(b"flags ") {
+            let _ = super::set_flags(&mut g, words.strip_suffix(b"\r").unwrap_or(words));
+        }
+    }
+    g.lacks
 }
 
 /// Whether a symbol record names `vmlinux` as its module: a dump made from

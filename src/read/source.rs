@@ -89,12 +89,12 @@ pub enum Source {
     /// A `kmi dump` baseline: a kernel's exports and their types.
     /// `modules_only` when it holds no vmlinux export (it was made from
     /// modules alone).
-    /// `no_modules` when its source recorded no module (a dump of an STG
-    /// baseline): which of its exports are vmlinux's cannot be told.
+    /// `lacks` what its source did not record (a dump of an STG baseline:
+    /// no module, so which exports are vmlinux's cannot be told).
     Dump {
         path: PathBuf,
         modules_only: bool,
-        no_modules: bool,
+        lacks: Lacks,
     },
     /// A `Module.symvers`: the exports, without types; `modules_only` when
     /// it lists no vmlinux export (an external module's build).
@@ -302,12 +302,12 @@ impl Source {
             }),
             Content::Dump => {
                 let data = file::load_text(&path)?;
-                let no_modules = dump::lacks_modules(&data);
-                let modules_only = !no_modules && !dump::has_vmlinux_exports(&data);
+                let lacks = dump::lacks(&data);
+                let modules_only = !lacks.modules && !dump::has_vmlinux_exports(&data);
                 Ok(Source::Dump {
                     path,
                     modules_only,
-                    no_modules,
+                    lacks,
                 })
             }
             Content::Baseline(format) => Ok(Source::Baseline { path, format }),
@@ -343,11 +343,12 @@ impl Source {
         }
     }
 
-    /// What this kind of input does not record (see [`Lacks`]): nothing,
-    /// for every form read from binaries, our dumps and Module.symvers.
+    /// What this input does not record (see [`Lacks`]): nothing, for every
+    /// form read from binaries, Module.symvers and our dumps of them.
     pub fn lacks(&self) -> Lacks {
         match self {
             Source::Baseline { format, .. } => format.lacks(),
+            Source::Dump { lacks, .. } => *lacks,
             _ => Lacks::default(),
         }
     }
@@ -355,10 +356,7 @@ impl Source {
     /// Whether it records no module, so cannot tell vmlinux's exports from
     /// its modules': it then goes with a side with or without a vmlinux.
     fn modules_unknown(&self) -> bool {
-        match self {
-            Source::Dump { no_modules, .. } => *no_modules,
-            s => s.lacks().modules,
-        }
+        self.lacks().modules
     }
 
     /// Whether reading it can give types (a binary may still lack DWARF).

@@ -327,4 +327,7 @@ fn stg_dump_round_trip() {
             "{other}"
         );
     }
+    // The symbol-level check too: no "now GPL-only" for every GPL export.
+    let r = run("kmi", &["abi-check", s(&out), "v1"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
