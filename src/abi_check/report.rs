@@ -246,6 +246,17 @@ fn side_doc<'a>(s: &(&'a str, SourceKind, usize)) -> SideDoc<'a> {
 }
 
 pub fn write_json(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &doc(r))?;
+    writeln!(w)
+}
+
+/// The JSON document as a value, as `kmi render` reads it back: the HTML
+/// view is drawn from it.
+pub fn json_value(r: &AbiReport<'_>) -> serde_json::Value {
+    serde_json::to_value(doc(r)).unwrap_or_default()
+}
+
+fn doc<'a>(r: &'a AbiReport<'a>) -> Doc<'a> {
     let changes = r
         .changes
         .iter()
@@ -277,7 +288,7 @@ pub fn write_json(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
             .filter(|c| c.counts() && c.kind.breaking() == breaking)
             .count()
     };
-    let doc = Doc {
+    Doc {
         schema: SCHEMA,
         old: side_doc(&r.old),
         new: side_doc(&r.new),
@@ -299,7 +310,5 @@ pub fn write_json(r: &AbiReport<'_>, w: &mut dyn Write) -> io::Result<()> {
             .collect(),
         changed_types: r.explanations.map(|e| e.types.as_slice()),
         exit_status: exit_status(r.changes),
-    };
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
-    writeln!(w)
+    }
 }

@@ -4,6 +4,7 @@
 mod abi_check;
 mod dump;
 mod modcheck;
+mod render;
 mod suppressions;
 mod symbols;
 
@@ -50,6 +51,8 @@ pub enum Command {
     /// Extract or enforce symbol lists (Android GKI style)
     #[command(subcommand)]
     Symbols(symbols::Command),
+    /// Draw the HTML page of a saved JSON report (kmidiff or abi-check)
+    Render(render::Args),
     /// About kmidiff's suppression files (--suppressions)
     #[command(subcommand)]
     Suppressions(suppressions::Command),
@@ -61,6 +64,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         Command::Modcheck(a) => modcheck::run(a, out),
         Command::Dump(a) => dump::run(a, out),
         Command::Symbols(c) => symbols::run(c, out),
+        Command::Render(a) => render::run(a, out),
         Command::Suppressions(c) => suppressions::run(c, out),
     }
 }

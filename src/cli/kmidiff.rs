@@ -5,8 +5,9 @@ use crate::error::{Error, Result};
 use crate::filter::allow::AllowList;
 use crate::filter::{apply::SuppressionFilter, suppr::Suppressions, whitelist};
 use crate::read::kernel::{ReadOptions, ReadReport, TypeSource};
-use crate::read::source::Needs;
-use crate::report::{self, Format, Options, Units};
+use crate::read::source::{Needs, Source, SourceKind};
+use crate::report::model::{Inputs, Side};
+use crate::report::{self, Options, PageFormat, Units};
 use clap::Parser;
 use std::io::Write;
 use std::path::PathBuf;
@@ -80,9 +81,14 @@ pub struct Args {
     /// Show numbers in decimal
     #[arg(long = "show-dec")]
     pub show_dec: bool,
-    /// Report format
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Report format: text (libabigail's), json (kmidiff-report/2) or html
+    /// (one self-contained page to browse)
+    #[arg(long, value_enum, default_value_t = PageFormat::Text)]
+    pub format: PageFormat,
+    /// Write the report to FILE instead of stdout (replaced only once the
+    /// report is complete; never one of the inputs)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// JSON schema version: 2 (kmidiff-report/2, the default: every change
     /// with its path, old and new symbols) or 1 (kmidiff-report/1, which
     /// lacks changes below unnamed types)
@@ -218,9 +224,52 @@ fn not_compared(cmp: &crate::compare::Comparison<'_>) -> Option<String> {
     (!what.is_empty()).then(|| what.join(", "))
 }
 
+/// A kernel of the comparison as reports name it.
+fn side(src: &Source, g: &crate::graph::Graph, rep: Option<&ReadReport>) -> Side {
+    let kind = src.kind();
+    let types = match (kind, rep) {
+        _ if g.lacks.types => "none".to_string(),
+        (SourceKind::Stg, _) => "STG baseline".into(),
+        (SourceKind::Abixml, _) => "libabigail abixml".into(),
+        (_, Some(r)) => match (r.typed_dwarf > 0, r.typed_btf > 0) {
+            (true, true) => "DWARF and BTF".into(),
+            (true, false) => "DWARF".into(),
+            (false, true) => "BTF".into(),
+            (false, false) => "none".into(),
+        },
+        _ if g.btf => "kmi dump (of BTF)".into(),
+        _ => "kmi dump".into(),
+    };
+    let kind = serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    Side {
+        kind,
+        path: src.label(),
+        release: rep.and_then(|r| r.release.clone()),
+        types,
+        vmlinux: src
+            .binaries()
+            .and_then(|b| b.vmlinux)
+            .map(|p| p.display().to_string()),
+    }
+}
+
 /// Run with parsed arguments, writing the report to `out`. Returns the exit status.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
+    if let Some(o) = &args.output {
+        let mut inputs = vec![
+            args.first_modules_dir.as_path(),
+            args.second_modules_dir.as_path(),
+        ];
+        for list in [&args.whitelist, &args.suppressions, &args.allow] {
+            inputs.extend(list.iter().map(PathBuf::as_path));
+        }
+        inputs.extend(args.kernels.paths());
+        crate::cli::refuse_input_as_output(o, &inputs)?;
+    }
     let (a_in, b_in) = crate::cli::two_kernels(
         "kmidiff",
         &args.kernels.side(
@@ -335,9 +384,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         say!("kmidiff: warning: {w}");
     }
     if args.verbose {
-        for (side, g, rep) in [("first", &ga, rep_a), ("second", &gb, rep_b)] {
+        for (side, g, rep) in [("first", &ga, &rep_a), ("second", &gb, &rep_b)] {
             match rep {
-                Some(r) => verbose_read(side, &r),
+                Some(r) => verbose_read(side, r),
                 None => say!(
                     "kmidiff: {side}: kmi dump: {} exports, {} types",
                     g.symbols.len(),
@@ -381,16 +430,28 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let notes = allow
         .as_ref()
         .map(|l| l.apply(&cmp, &analysis, &args.allow));
-    match args.format {
-        Format::Text => {
-            report::text::write_annotated(&cmp, &analysis, &ropts, args.full, notes.as_ref(), out)
+    let inputs = || Inputs {
+        old: side(&a_in, &ga, rep_a.as_ref()),
+        new: side(&b_in, &gb, rep_b.as_ref()),
+    };
+    let emit = |w: &mut dyn Write| match args.format {
+        PageFormat::Text => {
+            report::text::write_annotated(&cmp, &analysis, &ropts, args.full, notes.as_ref(), w)
         }
-        Format::Json if args.json_schema == 2 => {
-            report::json::write_v2(&cmp, &analysis, notes.as_ref(), out)
-        }
-        Format::Json => report::json::write_with(&cmp, &analysis, notes.as_ref(), out),
+        PageFormat::Json if args.json_schema == 2 => report::json::write_report(
+            &report::json::report_v2(&cmp, &analysis, notes.as_ref(), Some(inputs())),
+            w,
+        ),
+        PageFormat::Json => report::json::write_with(&cmp, &analysis, notes.as_ref(), w),
+        PageFormat::Html => report::html::write_kmidiff(
+            &report::json::report_v2(&cmp, &analysis, notes.as_ref(), Some(inputs())),
+            w,
+        ),
+    };
+    match &args.output {
+        None => emit(out).map_err(Error::stdout)?,
+        Some(path) => crate::cli::replace_file(path, emit)?,
     }
-    .map_err(Error::stdout)?;
     for n in notes.iter().flat_map(|n| &n.stale) {
         say!(
             "kmidiff: warning: {}: stale --allow entry, matches no change: {}",

@@ -270,6 +270,31 @@ pub fn replace_file(
     }
 }
 
+/// An output must not be one of the inputs: `-o report.json` on the report
+/// being rendered would replace it with its own page.
+pub fn refuse_input_as_output(
+    output: &std::path::Path,
+    inputs: &[&std::path::Path],
+) -> crate::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(o) = std::fs::metadata(output) else {
+        return Ok(());
+    };
+    for i in inputs {
+        if let Ok(m) = std::fs::metadata(i)
+            && (m.dev(), m.ino()) == (o.dev(), o.ino())
+            && o.is_file()
+        {
+            return Err(crate::Error::Usage(format!(
+                "the output {} is the input {}: not replacing it",
+                output.display(),
+                i.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Temporary files that must not outlive the process, even when it is
 /// stopped by SIGINT or SIGTERM (Ctrl-C, a CI timeout): a hidden
 /// `.NAME.tmpPID` left beside the output would pile up, unseen, run after run.
@@ -347,6 +372,21 @@ pub struct TwoKernels {
 
 impl TwoKernels {
     /// Kernel `n` (1 or 2) of the pair, at `path`.
+    /// Every file these options name, for [`refuse_input_as_output`].
+    pub fn paths(&self) -> impl Iterator<Item = &std::path::Path> {
+        [
+            &self.vmlinux1,
+            &self.vmlinux2,
+            &self.system_map1,
+            &self.system_map2,
+            &self.symvers1,
+            &self.symvers2,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|p| p.as_path())
+    }
+
     pub fn side<'a>(
         &'a self,
         n: u8,

@@ -14,8 +14,8 @@ pub mod kind;
 mod symbols;
 pub use kind::{ChangeKind, KINDS};
 pub use symbols::{
-    Comparison, NoFilter, Paired, Reach, SymDetail, SymbolChange, TypeFilter, compare_kernels,
-    pair_symbols, same_named_type, symbol_details,
+    Comparison, NoFilter, Paired, Reach, Suppressed, SymDetail, SymbolChange, TypeFilter,
+    compare_kernels, pair_symbols, same_named_type, symbol_details,
 };
 
 use crate::graph::{AggKind, Graph, Node, Qualifier, TypeId};
@@ -128,6 +128,91 @@ impl Detail {
     /// `{"kind": id, ...fields}`, as both JSON schemas write a detail.
     pub fn to_json(&self) -> serde_json::Value {
         with_kind(serde_json::to_value(self), self.kind())
+    }
+
+    /// The inverse of [`Detail::to_json`], for views drawn from a saved
+    /// report (`kmi render`): `None` for an object that is not a type
+    /// change of a kind this version knows, with all its fields.
+    pub fn from_json(v: &serde_json::Value) -> Option<Detail> {
+        use serde_json::Value;
+        let m = v.as_object()?;
+        let s = |k: &str| m.get(k)?.as_str().map(str::to_string);
+        let u = |k: &str| m.get(k)?.as_u64();
+        let i = |k: &str| m.get(k)?.as_i64();
+        let ou = |k: &str| match m.get(k)? {
+            Value::Null => Some(None),
+            x => x.as_u64().map(Some),
+        };
+        let index = |k: &str| usize::try_from(u(k)?).ok();
+        use ChangeKind as K;
+        Some(match ChangeKind::parse(m.get("kind")?.as_str()?)? {
+            K::SizeChanged => Detail::SizeChanged {
+                old_bits: u("old_bits")?,
+                new_bits: u("new_bits")?,
+            },
+            K::TypeReplaced => Detail::TypeReplaced {
+                old: s("old")?,
+                new: s("new")?,
+                old_bits: ou("old_bits")?,
+                new_bits: ou("new_bits")?,
+            },
+            K::MemberAdded => Detail::MemberAdded {
+                name: s("name")?,
+                offset_bits: u("offset_bits")?,
+                ty: s("ty")?,
+            },
+            K::MemberRemoved => Detail::MemberRemoved {
+                name: s("name")?,
+                offset_bits: u("offset_bits")?,
+                ty: s("ty")?,
+            },
+            K::MemberRenamed => Detail::MemberRenamed {
+                old: s("old")?,
+                new: s("new")?,
+                offset_bits: u("offset_bits")?,
+            },
+            K::MemberOffsetChanged => Detail::MemberOffsetChanged {
+                name: s("name")?,
+                old_bits: u("old_bits")?,
+                new_bits: u("new_bits")?,
+            },
+            K::BitfieldChanged => Detail::BitfieldChanged {
+                name: s("name")?,
+                old: ou("old")?,
+                new: ou("new")?,
+            },
+            K::EnumeratorAdded => Detail::EnumeratorAdded {
+                name: s("name")?,
+                value: i("value")?,
+            },
+            K::EnumeratorRemoved => Detail::EnumeratorRemoved {
+                name: s("name")?,
+                value: i("value")?,
+            },
+            K::EnumeratorChanged => Detail::EnumeratorChanged {
+                name: s("name")?,
+                old: i("old")?,
+                new: i("new")?,
+            },
+            K::ParamAdded => Detail::ParamAdded {
+                index: index("index")?,
+                ty: s("ty")?,
+            },
+            K::ParamRemoved => Detail::ParamRemoved {
+                index: index("index")?,
+                ty: s("ty")?,
+            },
+            K::VariadicChanged => Detail::VariadicChanged {
+                now: m.get("now")?.as_bool()?,
+            },
+            K::ArrayCountChanged => Detail::ArrayCountChanged {
+                old: ou("old")?,
+                new: ou("new")?,
+            },
+            K::QualifierAdded => Detail::QualifierAdded { qual: s("qual")? },
+            K::QualifierRemoved => Detail::QualifierRemoved { qual: s("qual")? },
+            _ => return None,
+        })
     }
 }
 
@@ -711,4 +796,101 @@ fn flatten(g: &Graph, mut id: TypeId) -> (Option<u64>, TypeId) {
         }
     }
     (count, id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind of detail comes back from its JSON as it went in, and a
+    /// kind whose fields are missing is not guessed at.
+    #[test]
+    fn detail_json_round_trip() {
+        let s = |x: &str| x.to_string();
+        let all = [
+            Detail::SizeChanged {
+                old_bits: 64,
+                new_bits: 96,
+            },
+            Detail::TypeReplaced {
+                old: s("int"),
+                new: s("long"),
+                old_bits: Some(32),
+                new_bits: None,
+            },
+            Detail::MemberAdded {
+                name: s("g"),
+                offset_bits: 160,
+                ty: s("u32"),
+            },
+            Detail::MemberRemoved {
+                name: s("g"),
+                offset_bits: 8,
+                ty: s("u8"),
+            },
+            Detail::MemberRenamed {
+                old: s("a"),
+                new: s("b"),
+                offset_bits: 0,
+            },
+            Detail::MemberOffsetChanged {
+                name: s("n"),
+                old_bits: 1,
+                new_bits: 2,
+            },
+            Detail::BitfieldChanged {
+                name: s("f"),
+                old: None,
+                new: Some(3),
+            },
+            Detail::EnumeratorAdded {
+                name: s("E"),
+                value: -1,
+            },
+            Detail::EnumeratorRemoved {
+                name: s("E"),
+                value: 1 << 40,
+            },
+            Detail::EnumeratorChanged {
+                name: s("E"),
+                old: 1,
+                new: 2,
+            },
+            Detail::ParamAdded {
+                index: 2,
+                ty: s("int"),
+            },
+            Detail::ParamRemoved {
+                index: 1,
+                ty: s("char *"),
+            },
+            Detail::VariadicChanged { now: true },
+            Detail::ArrayCountChanged {
+                old: Some(4),
+                new: None,
+            },
+            Detail::QualifierAdded { qual: s("const") },
+            Detail::QualifierRemoved {
+                qual: s("volatile"),
+            },
+        ];
+        let mut kinds = std::collections::BTreeSet::new();
+        for d in &all {
+            kinds.insert(d.kind());
+            assert_eq!(Detail::from_json(&d.to_json()).as_ref(), Some(d));
+            let mut v = d.to_json();
+            if let serde_json::Value::Object(m) = &mut v {
+                let key = m.keys().find(|k| *k != "kind").cloned();
+                if let Some(k) = key {
+                    m.remove(&k);
+                    assert_eq!(Detail::from_json(&v), None, "{d:?} without {k}");
+                }
+            }
+        }
+        assert_eq!(kinds.len(), all.len(), "one sample per kind");
+        assert_eq!(
+            Detail::from_json(&serde_json::json!({"kind": "crc_changed"})),
+            None
+        );
+    }
 }

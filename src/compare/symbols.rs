@@ -136,6 +136,18 @@ pub struct Comparison<'g> {
     /// Symbols on one side only that the other side's source could not
     /// have recorded (see [`Lacks::can_see`]).
     pub not_compared: usize,
+    /// What suppressions took out of the report.
+    pub suppressed: Suppressed,
+}
+
+/// Entries a suppression specification removed from a report: counted, so
+/// that a report can say that something was left out, and how much.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Suppressed {
+    pub removed: usize,
+    pub added: usize,
+    /// Changed symbols whose every change was suppressed.
+    pub changed: usize,
 }
 
 impl Comparison<'_> {
@@ -205,6 +217,7 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
     }
 
     let (raw, changed) = propagate(&diffs, filter);
+    let mut suppressed = Suppressed::default();
     let mut changed_symbols = Vec::new();
     for (x, y, mut details, diff) in pending {
         // genksyms hashes the types a symbol reaches: a new CRC with the
@@ -216,10 +229,15 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
         {
             details.push(SymDetail::CrcUnexplained {});
         }
+        let had_type_change = diff.is_some_and(|d| raw[d.0 as usize]);
         let diff = diff.filter(|d| changed[d.0 as usize]);
-        if (details.is_empty() && diff.is_none())
-            || filter.symbol_suppressed(y, ChangeKind::Changed)
-        {
+        if details.is_empty() && diff.is_none() {
+            // A type change that suppressions hid entirely.
+            suppressed.changed += usize::from(had_type_change);
+            continue;
+        }
+        if filter.symbol_suppressed(y, ChangeKind::Changed) {
+            suppressed.changed += 1;
             continue;
         }
         changed_symbols.push(SymbolChange {
@@ -229,8 +247,11 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
             diff,
         });
     }
+    let (n_removed, n_added) = (removed.len(), added.len());
     removed.retain(|s| !filter.symbol_suppressed(s, ChangeKind::Removed));
     added.retain(|s| !filter.symbol_suppressed(s, ChangeKind::Added));
+    suppressed.removed = n_removed - removed.len();
+    suppressed.added = n_added - added.len();
     Comparison {
         a,
         b,
@@ -241,6 +262,7 @@ pub fn compare_kernels<'g>(a: &'g Graph, b: &'g Graph, filter: &dyn TypeFilter) 
         changed_symbols,
         lacks,
         not_compared,
+        suppressed,
     }
 }
 

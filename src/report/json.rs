@@ -6,6 +6,7 @@
 //! on every run.
 
 use super::annotate::Annotations;
+use super::model;
 use crate::compare::analysis::Analysis;
 use crate::compare::{ChangeKind, Comparison, Detail, DiffId, EdgeStyle, SymDetail};
 use crate::graph::{Graph, Symbol, SymbolKind};
@@ -57,17 +58,18 @@ fn approvals(notes: Option<&Annotations>, parts: [Vec<Value>; 4], exit_code: i32
 /// pretty-printed.
 fn finish(mut doc: Value, notes: Option<&Annotations>, w: &mut dyn Write) -> io::Result<()> {
     if let (Some(x), Value::Object(m)) = (notes, &mut doc) {
-        m.insert(
-            "allow".into(),
-            json!({
-                "files": x.sources.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-                "approved": x.marked_interfaces(),
-                "stale": x.stale.iter().map(|a| a.to_json()).collect::<Vec<_>>(),
-            }),
-        );
+        m.insert("allow".into(), allow_summary(x));
     }
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
+}
+
+fn allow_summary(x: &Annotations) -> Value {
+    json!({
+        "files": x.sources.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "approved": x.marked_interfaces(),
+        "stale": x.stale.iter().map(|a| a.to_json()).collect::<Vec<_>>(),
+    })
 }
 
 fn add_key(mut objects: Vec<Value>, key: &str, values: &[Value]) -> Vec<Value> {
@@ -137,22 +139,70 @@ pub fn write_with(
 /// declaration; CRCs are hex strings throughout.
 pub const SCHEMA_V2: &str = "kmidiff-report/2";
 
-fn sym_v2(g: &Graph, s: &Symbol) -> Value {
-    json!({
-        "name": s.name,
-        "kind": s.kind.word(),
-        "module": s.module,
-        "gpl": s.gpl,
-        "namespace": s.namespace,
-        "crc": s.crc.map(|c| format!("{c:#010x}")),
-        "size": s.size,
-        "location": s.location,
-        "declaration": s.ty.map(|t| g.declare(t, &s.name)),
-    })
+fn sym_v2(g: &Graph, s: &Symbol) -> model::Sym {
+    model::Sym {
+        approved: None,
+        crc: s.crc.map(|c| format!("{c:#010x}")),
+        declaration: s.ty.map(|t| g.declare(t, &s.name)),
+        gpl: s.gpl,
+        kind: s.kind.word().to_string(),
+        location: s.location.clone(),
+        module: s.module.clone(),
+        name: s.name.clone(),
+        namespace: s.namespace.clone(),
+        size: s.size,
+    }
 }
 
 fn crc_v2(c: Option<u32>) -> Value {
     json!(c.map(|c| format!("{c:#010x}")))
+}
+
+/// The inverse of `sym_change_v2`, for views drawn from a saved report.
+pub fn sym_change_from_v2(v: &Value) -> Option<SymDetail> {
+    let m = v.as_object()?;
+    let s = |k: &str| m.get(k)?.as_str().map(str::to_string);
+    let crc = |k: &str| match m.get(k)? {
+        Value::Null => Some(None),
+        x => u32::from_str_radix(x.as_str()?.strip_prefix("0x")?, 16)
+            .ok()
+            .map(Some),
+    };
+    let kind = |k: &str| match m.get(k)?.as_str()? {
+        "function" => Some(SymbolKind::Function),
+        "variable" => Some(SymbolKind::Variable),
+        "symbol" => Some(SymbolKind::Unknown),
+        _ => None,
+    };
+    Some(match ChangeKind::parse(m.get("kind")?.as_str()?)? {
+        ChangeKind::CrcChanged => SymDetail::CrcChanged {
+            old: crc("old")?,
+            new: crc("new")?,
+        },
+        ChangeKind::ExportChanged | ChangeKind::NowGpl | ChangeKind::NoLongerGpl => {
+            SymDetail::ExportChanged {
+                now_gpl: m.get("now_gpl")?.as_bool()?,
+            }
+        }
+        ChangeKind::NamespaceChanged => SymDetail::NamespaceChanged {
+            old: s("old")?,
+            new: s("new")?,
+        },
+        ChangeKind::ModuleChanged => SymDetail::ModuleChanged {
+            old: s("old")?,
+            new: s("new")?,
+        },
+        ChangeKind::KindChanged => SymDetail::KindChanged {
+            old: kind("old")?,
+            new: kind("new")?,
+        },
+        ChangeKind::SizeChanged => SymDetail::SizeChanged {
+            old: m.get("old")?.as_u64()?,
+            new: m.get("new")?.as_u64()?,
+        },
+        ChangeKind::CrcUnexplained => SymDetail::CrcUnexplained {},
+        _ => return None,
+    })
 }
 
 fn sym_change_v2(d: &SymDetail) -> Value {
@@ -273,39 +323,54 @@ pub fn write_v2(
     notes: Option<&Annotations>,
     w: &mut dyn Write,
 ) -> io::Result<()> {
+    write_report(&report_v2(c, a, notes, None), w)
+}
+
+/// Pretty-printed, as every JSON report.
+pub fn write_report(r: &model::Report, w: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, r)?;
+    writeln!(w)
+}
+
+/// The schema 2 document of a comparison: what `--format json` writes and
+/// the HTML view draws.
+pub fn report_v2(
+    c: &Comparison<'_>,
+    a: &Analysis,
+    notes: Option<&Annotations>,
+    inputs: Option<model::Inputs>,
+) -> model::Report {
     let leaf_of: FxHashMap<DiffId, &str> =
         a.leaves.iter().map(|l| (l.diff, l.name.as_str())).collect();
-    let changed: Vec<Value> = c
+    let mut changed: Vec<model::Changed> = c
         .changed_symbols
         .iter()
         .enumerate()
-        .map(|(i, s)| {
-            let tc = s.diff.map(|d| changes(c, &leaf_of, d)).unwrap_or_default();
-            json!({
-                "symbol": sym_v2(c.b, s.new),
-                "old_symbol": sym_v2(c.a, s.old),
-                "symbol_changes": s.details.iter().map(sym_change_v2).collect::<Vec<_>>(),
-                "type_changes": tc,
-                "changed_types": a.leaf_names(i),
-            })
+        .map(|(i, s)| model::Changed {
+            approved: None,
+            changed_types: a.leaf_names(i),
+            old_symbol: sym_v2(c.a, s.old),
+            symbol: sym_v2(c.b, s.new),
+            symbol_changes: s.details.iter().map(sym_change_v2).collect(),
+            type_changes: s.diff.map(|d| changes(c, &leaf_of, d)).unwrap_or_default(),
         })
         .collect();
-    let leaves: Vec<Value> = a
+    let mut leaves: Vec<model::Leaf> = a
         .leaves
         .iter()
         .map(|l| {
-            let ch = leaf_changes(c, &leaf_of, l.diff);
             let file =
                 c.b.files
                     .get(c.diffs.get(l.diff).b.index())
                     .copied()
                     .flatten();
-            json!({
-                "type": l.name,
-                "location": file.map(|f| c.b.str(f)),
-                "changes": ch,
-                "impacted": l.impacted,
-            })
+            model::Leaf {
+                approved: None,
+                changes: leaf_changes(c, &leaf_of, l.diff),
+                impacted: l.impacted.clone(),
+                location: file.map(|f| c.b.str(f).to_string()),
+                name: l.name.clone(),
+            }
         })
         .collect();
     let count = |v: &[&Symbol], var: bool| {
@@ -318,27 +383,87 @@ pub fn write_v2(
         .iter()
         .filter(|s| s.new.kind == SymbolKind::Variable)
         .count();
-    let removed: Vec<Value> = c.removed.iter().map(|s| sym_v2(c.a, s)).collect();
-    let added: Vec<Value> = c.added.iter().map(|s| sym_v2(c.b, s)).collect();
-    let (removed, added, changed, leaves, exit_code) =
-        approvals(notes, [removed, added, changed, leaves], c.exit_code());
-    let doc = json!({
-        "schema": SCHEMA_V2,
-        "exit_code": exit_code,
-        "summary": {
-            "removed_functions": count(&c.removed, false),
-            "removed_variables": count(&c.removed, true),
-            "added_functions": count(&c.added, false),
-            "added_variables": count(&c.added, true),
-            "changed_functions": c.changed_symbols.len() - changed_vars,
-            "changed_variables": changed_vars,
-            "changed_types": a.leaves.len(),
-            "crc_unexplained": c.crc_unexplained(),
+    let mut removed: Vec<model::Sym> = c.removed.iter().map(|s| sym_v2(c.a, s)).collect();
+    let mut added: Vec<model::Sym> = c.added.iter().map(|s| sym_v2(c.b, s)).collect();
+    let mut exit_code = c.exit_code();
+    let mut allow = None;
+    if let Some(x) = notes {
+        let per = |u: &[super::annotate::Annotation]| -> Option<Vec<Value>> {
+            Some(u.iter().map(|a| a.to_json()).collect())
+        };
+        for (e, n) in removed.iter_mut().zip(&x.removed) {
+            e.approved = per(n);
+        }
+        for (e, n) in added.iter_mut().zip(&x.added) {
+            e.approved = per(n);
+        }
+        for (e, n) in changed.iter_mut().zip(&x.changed) {
+            e.approved = per(n);
+        }
+        for (e, n) in leaves.iter_mut().zip(&x.leaves) {
+            e.approved = per(n);
+        }
+        exit_code = x.exit_code;
+        allow = Some(allow_summary(x));
+    }
+    let suppressed = c.suppressed;
+    model::Report {
+        added,
+        allow,
+        changed,
+        changed_types: leaves,
+        exit_code,
+        inputs,
+        removed,
+        schema: SCHEMA_V2.to_string(),
+        summary: model::Summary {
+            removed_functions: count(&c.removed, false),
+            removed_variables: count(&c.removed, true),
+            added_functions: count(&c.added, false),
+            added_variables: count(&c.added, true),
+            changed_functions: c.changed_symbols.len() - changed_vars,
+            changed_variables: changed_vars,
+            changed_types: a.leaves.len(),
+            crc_unexplained: c.crc_unexplained(),
         },
-        "removed": removed,
-        "added": added,
-        "changed": changed,
-        "changed_types": leaves,
-    });
-    finish(doc, notes, w)
+        suppressed: (suppressed != Default::default()).then(|| suppressed.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbol_change_round_trip() {
+        let all = [
+            SymDetail::CrcChanged {
+                old: Some(0xdead_beef),
+                new: None,
+            },
+            SymDetail::ExportChanged { now_gpl: true },
+            SymDetail::ExportChanged { now_gpl: false },
+            SymDetail::NamespaceChanged {
+                old: String::new(),
+                new: "CXL".into(),
+            },
+            SymDetail::ModuleChanged {
+                old: "vmlinux".into(),
+                new: "m".into(),
+            },
+            SymDetail::KindChanged {
+                old: SymbolKind::Function,
+                new: SymbolKind::Variable,
+            },
+            SymDetail::SizeChanged { old: 4, new: 8 },
+            SymDetail::CrcUnexplained {},
+        ];
+        for d in &all {
+            assert_eq!(sym_change_from_v2(&sym_change_v2(d)).as_ref(), Some(d));
+        }
+        assert_eq!(
+            sym_change_from_v2(&json!({"kind": "crc_changed", "old": "12", "new": null})),
+            None
+        );
+    }
 }

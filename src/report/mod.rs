@@ -7,7 +7,9 @@
 
 pub mod annotate;
 pub mod explain;
+pub mod html;
 pub mod json;
+pub mod model;
 pub mod text;
 
 /// How sizes and offsets are printed (`--show-bits/--show-bytes`,
@@ -67,4 +69,13 @@ pub struct Options {
 pub enum Format {
     Text,
     Json,
+}
+
+/// The `--format` of the commands whose report can be browsed.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageFormat {
+    Text,
+    Json,
+    /// One self-contained page: search, filters, change trees
+    Html,
 }

@@ -3,13 +3,13 @@
 
 use crate::abi_check as check;
 use crate::abi_check::ignore::IgnoreRules;
-use crate::abi_check::report::{AbiReport, write_json, write_text};
+use crate::abi_check::report::{AbiReport, json_value, write_json, write_text};
 use crate::compare::ChangeKind;
 use crate::compare::explain::{Explained, explain};
 use crate::error::{Error, Result};
 use crate::read::kernel::{ReadOptions, TypeSource};
 use crate::read::source::{Needs, Source};
-use crate::report::Format;
+use crate::report::PageFormat;
 use rustc_hash::FxHashSet;
 use std::io::Write;
 use std::path::PathBuf;
@@ -43,9 +43,13 @@ pub struct Args {
     /// Explain each CRC change by the type change behind it (trees with debug info, or dumps, on both sides)
     #[arg(long)]
     pub explain: bool,
-    /// Report format
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Report format: text, json (kmi-abi-check/2) or html (one
+    /// self-contained page)
+    #[arg(long, value_enum, default_value_t = PageFormat::Text)]
+    pub format: PageFormat,
+    /// Write the report to FILE instead of stdout (never one of the inputs)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Print each phase with its time on stderr
     #[arg(long)]
     pub verbose: bool,
@@ -53,6 +57,12 @@ pub struct Args {
 
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
+    if let Some(o) = &args.output {
+        let mut inputs = vec![args.old.as_path(), args.new.as_path()];
+        inputs.extend(args.ignore.iter().map(PathBuf::as_path));
+        inputs.extend(args.kernels.paths());
+        crate::cli::refuse_input_as_output(o, &inputs)?;
+    }
     let rules = IgnoreRules::load(&args.ignore)?;
     let (old, new) = crate::cli::two_kernels(
         "kmi",
@@ -120,11 +130,15 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         used: &used,
         explanations: explanations.as_ref(),
     };
-    match args.format {
-        Format::Text => write_text(&report, out),
-        Format::Json => write_json(&report, out),
+    let emit = |w: &mut dyn Write| match args.format {
+        PageFormat::Text => write_text(&report, w),
+        PageFormat::Json => write_json(&report, w),
+        PageFormat::Html => crate::report::html::write_abi_check(&json_value(&report), w),
+    };
+    match &args.output {
+        None => emit(out).map_err(Error::stdout)?,
+        Some(p) => crate::cli::replace_file(p, emit)?,
     }
-    .map_err(Error::stdout)?;
     Ok(check::exit_status(&changes))
 }
 

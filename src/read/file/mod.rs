@@ -150,15 +150,24 @@ pub fn load_text(path: &Path) -> Result<FileData> {
     load_as(path, Kind::Text)
 }
 
+/// Reads a saved JSON report (`kmi render`), decompressing it as [`load`]
+/// does. Under the whole cap, not a text input's eighth: the report of two
+/// distant releases is hundreds of MB, and it is parsed once into its
+/// types, not split into strings.
+pub fn load_report(path: &Path) -> Result<FileData> {
+    load_as(path, Kind::Report)
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Elf,
     Text,
+    Report,
 }
 
 fn load_as(path: &Path, kind: Kind) -> Result<FileData> {
     let cap = match kind {
-        Kind::Elf => max_input_size(),
+        Kind::Elf | Kind::Report => max_input_size(),
         Kind::Text => max_text_size(),
     };
     let raw = open_raw(path, kind, cap)?;
@@ -198,7 +207,7 @@ fn open_raw(path: &Path, kind: Kind, cap: u64) -> Result<FileData> {
     if meta.is_file() && meta.len() > 0 {
         // A mapped ELF costs only the pages touched; a text input is split
         // into owned strings, so its size is checked before anything is read.
-        if kind == Kind::Text && meta.len() > cap {
+        if kind != Kind::Elf && meta.len() > cap {
             return Err(too_big());
         }
         // SAFETY: the map is only sound while nobody truncates or rewrites the

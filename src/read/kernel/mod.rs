@@ -98,6 +98,8 @@ pub struct ReadReport {
     pub dwarf_time: Duration,
     /// Wall time of the final merge into one graph.
     pub merge_time: Duration,
+    /// The vmlinux's release (`uname -r`), from its banner, for reports.
+    pub release: Option<String>,
 }
 
 impl ReadReport {
@@ -379,6 +381,12 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
             .unwrap_or(64),
         _ => 64,
     };
+    let release = match &vmlinux {
+        Some(Vmlinux::Elf(d) | Vmlinux::Raw { data: d, .. }) => {
+            crate::read::modinfo::kernel_release(d)
+        }
+        _ => None,
+    };
     // A vmlinux file is mapped again when its turn comes; what came out of
     // a boot image is kept, as it cannot be mapped.
     let vmlinux = vmlinux.filter(|v| !matches!(v, Vmlinux::Elf(d) if d.is_mapped()));
@@ -421,6 +429,7 @@ pub fn read_kernel(input: &KernelInput, opts: &ReadOptions) -> Result<(Graph, Re
     }
     let mut report = ReadReport {
         binaries: binaries.len(),
+        release,
         ..Default::default()
     };
     let mut parts = Vec::with_capacity(results.len());
