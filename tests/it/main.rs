@@ -3,6 +3,7 @@
 
 mod abixml;
 mod boot_images;
+mod browser;
 mod bounds;
 mod btf;
 mod common;
