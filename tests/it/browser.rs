@@ -330,3 +330,56 @@ fn without_scripts_the_page_is_complete_and_static() {
     assert!(tree.contains("struct kmi_device"), "{tree}");
     assert!(!tree.contains("u32 generation"), "copied in by the script only: {tree}");
 }
+
+/// Not a check: how long a large page takes to become usable, for the
+/// figures in bench/RESULTS.md (`bench/html.sh` runs it on a real report).
+#[test]
+#[ignore = "a measurement: bench/html.sh runs it with KMI_HTML_REPORT"]
+fn measure_page_load() {
+    let Some(page) = std::env::var_os("KMI_HTML_REPORT").map(PathBuf::from) else {
+        panic!("set KMI_HTML_REPORT to the page to measure");
+    };
+    assert!(browser_present("measure"), "no browser to measure with");
+    let dir = scratch("browser-measure");
+    let driver = Driver::start();
+    let page = std::fs::canonicalize(page).expect("the page");
+    {
+        // The same page without its script: what parsing and layout cost.
+        let b = driver.session(false, &dir.join("profile-static"));
+        let t0 = Instant::now();
+        b.open(&page);
+        println!("without scripts: load event after {:.2?}", t0.elapsed());
+    }
+    let b = driver.session(true, &dir.join("profile"));
+    let t0 = Instant::now();
+    b.open(&page);
+    let loaded = t0.elapsed();
+    b.until("the script ran", "return document.documentElement.dataset.ready === '1'");
+    let usable = t0.elapsed();
+    let nav = b.script(
+        "const n = performance.getEntriesByType('navigation')[0]; \
+         return [n.domContentLoadedEventEnd, n.loadEventEnd]",
+    );
+    let entries = b.script("return document.querySelectorAll('article.e').length");
+    let t1 = Instant::now();
+    b.type_into("#q", "task_struct\u{E007}");
+    b.until("the search applied", "return !document.getElementById('count').textContent.startsWith('Showing ' + document.querySelectorAll('article.e').length + ' ')");
+    let search = t1.elapsed();
+    let shown = b.text("#count");
+    let t2 = Instant::now();
+    b.click("#clear");
+    b.click("#breaking");
+    b.until("the filter applied", "return document.getElementById('count').textContent !== ''");
+    let filter = t2.elapsed();
+    let errors = b.console_errors();
+    println!(
+        "page {}: {} bytes, {entries} entries; load event after {loaded:.2?} (DOMContentLoaded {:.0} ms, load {:.0} ms), \
+         usable (script done) after {usable:.2?}; search 'task_struct' {search:.2?} ({shown}); breaking filter {filter:.2?}; console errors: {}",
+        page.display(),
+        std::fs::metadata(&page).map(|m| m.len()).unwrap_or(0),
+        nav[0].as_f64().unwrap_or(0.0),
+        nav[1].as_f64().unwrap_or(0.0),
+        errors.len()
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+}

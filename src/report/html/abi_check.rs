@@ -188,16 +188,15 @@ pub fn write(doc: &Value, w: &mut dyn Write) -> io::Result<()> {
             .collect(),
         "Changed exports per module",
     ));
-    out.push_str("<main id=\"results\" tabindex=\"-1\">\n");
+    out.push_str("<main id=\"results\">\n");
     if !types.is_empty() {
         out.push_str(&section_start("types", "Changed types", types.len()));
         for (i, t) in types.iter().enumerate() {
             let id = anchor("type", s(t, "type"));
             let _ = write!(
                 out,
-                "<article class=\"e t\" id=\"{id}\" data-n=\"{}\" data-k=\"\" data-t=\"\" tabindex=\"-1\" data-i=\"{i}\">\
-<h3><a class=\"self\" href=\"#{id}\">{}</a></h3><ul class=\"ch\">",
-                esc(s(t, "type")),
+                "<article class=\"e t\" id=\"{id}\" data-k=\"\" data-t=\"\" data-i=\"{i}\">\
+<h3><a href=\"#{id}\">{}</a></h3><ul class=\"ch\">",
                 esc(s(t, "type"))
             );
             for d in t
@@ -254,9 +253,8 @@ pub fn write(doc: &Value, w: &mut dyn Write) -> io::Result<()> {
         }
         let _ = write!(
             out,
-            "<article class=\"e s\" id=\"{id}\" data-n=\"{}\" data-m=\"{}\" data-k=\"{}\" data-b=\"{}\" data-t=\"{}\" tabindex=\"-1\">\
-<h3><a class=\"self\" href=\"#{id}\">{}</a><span class=\"mod\">{}</span>{tags}</h3><ul class=\"sc\">{lines}</ul></article>\n",
-            esc(name),
+            "<article class=\"e s\" id=\"{id}\" data-m=\"{}\" data-k=\"{}\" data-b=\"{}\" data-t=\"{}\">\
+<h3><a href=\"#{id}\">{}</a><span class=\"mod\">{}</span>{tags}</h3><ul class=\"sc\">{lines}</ul></article>\n",
             esc(module),
             esc(&kinds.join(" ")),
             u8::from(breaking),

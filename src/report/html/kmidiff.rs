@@ -15,7 +15,7 @@ use std::io::{self, Write};
 
 /// How many impacted interfaces a type names in the page; the script lists
 /// the rest on demand (a type can impact thousands).
-const IMPACTED_SHOWN: usize = 20;
+const IMPACTED_SHOWN: usize = 12;
 
 /// Leaf types by name, and their element ids.
 struct Types<'r> {
@@ -211,10 +211,9 @@ fn lone_symbol(s: &Sym, kind: ChangeKind, out: &mut String) {
     let breaking = kind.breaking() && !appr;
     let _ = write!(
         out,
-        "<article class=\"e s\" id=\"{}\" data-n=\"{}\" data-m=\"{}\" data-k=\"{}\" data-b=\"{}\" tabindex=\"-1\">\
-<h3><a class=\"self\" href=\"#{}\">{}</a><span class=\"mod\">{}</span>{}</h3>{}{}{}</article>\n",
+        "<article class=\"e s\" id=\"{}\" data-m=\"{}\" data-k=\"{}\" data-b=\"{}\">\
+<h3><a href=\"#{}\">{}</a><span class=\"mod\">{}</span>{}</h3>{}{}{}</article>\n",
         anchor("sym", &s.name),
-        esc(&s.name),
         esc(&s.module),
         kind.id(),
         u8::from(breaking),
@@ -259,9 +258,8 @@ fn changed_symbol(c: &Changed, types: &Types<'_>, out: &mut String) {
     let id = anchor("sym", &s.name);
     let _ = write!(
         out,
-        "<article class=\"e s\" id=\"{id}\" data-n=\"{}\" data-m=\"{}\" data-k=\"{}\" data-b=\"{}\" data-t=\"{}\" tabindex=\"-1\">\
-<h3><a class=\"self\" href=\"#{id}\">{}</a><span class=\"mod\">{}</span>{}</h3>{}",
-        esc(&s.name),
+        "<article class=\"e s\" id=\"{id}\" data-m=\"{}\" data-k=\"{}\" data-b=\"{}\" data-t=\"{}\">\
+<h3><a href=\"#{id}\">{}</a><span class=\"mod\">{}</span>{}</h3>{}",
         esc(&s.module),
         kinds.join(" "),
         u8::from(breaking),
@@ -310,9 +308,8 @@ fn leaf(i: usize, l: &Leaf, types: &Types<'_>, out: &mut String) {
     let id = &types.ids[i];
     let _ = write!(
         out,
-        "<article class=\"e t\" id=\"{id}\" data-n=\"{}\" data-k=\"{}\" data-t=\"{}\" tabindex=\"-1\">\
-<h3><a class=\"self\" href=\"#{id}\">{}</a>{}{}</h3>{}",
-        esc(&l.name),
+        "<article class=\"e t\" id=\"{id}\" data-k=\"{}\" data-t=\"{}\">\
+<h3><a href=\"#{id}\">{}</a>{}{}</h3>{}",
         kinds.join(" "),
         join_refs(&types.refs(&l.changes)),
         esc(&l.name),
@@ -548,7 +545,7 @@ pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
     w.write_all(s.as_bytes())?;
 
     // The entries, written as they are made: a report can be large.
-    w.write_all(b"<main id=\"results\" tabindex=\"-1\">\n")?;
+    w.write_all(b"<main id=\"results\">\n")?;
     let mut buf = String::new();
     let flush = |buf: &mut String, w: &mut dyn Write| -> io::Result<()> {
         w.write_all(buf.as_bytes())?;

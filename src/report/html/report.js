@@ -22,8 +22,11 @@
   function refs(el) { return words(el, 'data-t').map(Number); }
   var tRefs = types.map(refs);
   var sRefs = syms.map(refs);
-  var tNames = types.map(function (t) { return t.getAttribute('data-n').toLowerCase(); });
-  var sNames = syms.map(function (s) { return s.getAttribute('data-n').toLowerCase(); });
+  // An entry's name is its heading's link, its first element's first
+  // element (a selector query per entry costs seconds on a large page).
+  function name(e) { return e.firstElementChild.firstElementChild.textContent; }
+  var tNames = types.map(function (t) { return name(t).toLowerCase(); });
+  var sNames = syms.map(function (s) { return name(s).toLowerCase(); });
   var tKinds = types.map(function (t) { return words(t, 'data-k'); });
   var sKinds = syms.map(function (s) { return words(s, 'data-k'); });
   var scope = {};
@@ -169,7 +172,7 @@
       first = false;
       var a = document.createElement('a');
       a.href = '#' + s.id;
-      a.textContent = s.getAttribute('data-n');
+      a.textContent = name(s);
       list.appendChild(a);
     });
     var old = p.querySelector('.list');
@@ -177,6 +180,12 @@
     list.className = 'list';
     all('.more, button.all', p).forEach(function (x) { x.remove(); });
   });
+
+  // Entries take the focus when reached by a link or a key, not by Tab.
+  function focus(el) {
+    if (!el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');
+    el.focus({ preventScroll: true });
+  }
 
   // Links: to an entry the filters hide (the filters are cleared), and to a
   // module from the chart (the module filter is set).
@@ -197,7 +206,7 @@
     if (!el) return;
     if (el.hidden) { clear(); apply(); }
     el.scrollIntoView();
-    el.focus({ preventScroll: true });
+    focus(el);
   }
   window.addEventListener('hashchange', follow);
 
@@ -215,7 +224,7 @@
       ? document.activeElement.closest('article.e') : null;
     var i = shown.indexOf(cur);
     var next = e.key === 'j' ? shown[i + 1] : shown[i < 0 ? 0 : i - 1];
-    if (next) { e.preventDefault(); next.focus(); next.scrollIntoView({ block: 'start' }); }
+    if (next) { e.preventDefault(); focus(next); next.scrollIntoView({ block: 'start' }); }
   });
 
   window.addEventListener('beforeprint', function () {
