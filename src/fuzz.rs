@@ -49,6 +49,7 @@ pub const HARNESSES: &[(&str, Harness)] = &[
     ("kernel_image", kernel_image),
     ("stg", stg),
     ("abixml", abixml),
+    ("report_page", report_page),
 ];
 
 /// ELF parsing and the export table (`__ksymtab*`, `__kcrctab*`): through
@@ -318,4 +319,11 @@ pub fn kernel_image(data: &[u8]) {
 pub fn stg(data: &[u8]) {
     let _ = stg_reader::looks_like(data);
     let _ = stg_reader::parse(&String::from_utf8_lossy(data), name());
+}
+
+/// Saved JSON reports drawn as a page (`kmi render`): any document with a
+/// known schema, whatever its values, gives a page or an error.
+pub fn report_page(data: &[u8]) {
+    let mut page = Vec::new();
+    let _ = crate::report::html::render(data, &mut page);
 }

@@ -24,7 +24,9 @@ fn browser_present(test: &str) -> bool {
             std::env::var_os("CI").is_none(),
             "{test}: CI must have {CHROMIUM} and {DRIVER} (.ci/run installs chromium and chromium-driver)"
         );
-        eprintln!("{test}: SKIPPED: no {CHROMIUM} or {DRIVER} (apt-get install chromium chromium-driver)");
+        eprintln!(
+            "{test}: SKIPPED: no {CHROMIUM} or {DRIVER} (apt-get install chromium chromium-driver)"
+        );
     }
     here
 }
@@ -66,7 +68,10 @@ impl Driver {
             {
                 return d;
             }
-            assert!(t0.elapsed() < Duration::from_secs(30), "chromedriver not ready");
+            assert!(
+                t0.elapsed() < Duration::from_secs(30),
+                "chromedriver not ready"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -227,11 +232,7 @@ impl Drop for Session<'_> {
 /// The fixtures' v1 -> v2 report as a page.
 fn fixture_page(dir: &Path) -> PathBuf {
     let page = dir.join("report.html");
-    let r = kmidiff(
-        &["--format", "html", "-o", s(&page)],
-        "v1",
-        "v2",
-    );
+    let r = kmidiff(&["--format", "html", "-o", s(&page)], "v1", "v2");
     assert_eq!(r.code, 12, "{}", r.stderr);
     page
 }
@@ -246,20 +247,36 @@ fn a_reader_finds_follows_expands_and_filters_in_chromium() {
     let driver = Driver::start();
     let b = driver.session(true, &dir.join("profile"));
     b.open(&page);
-    b.until("the script ran", "return document.documentElement.dataset.ready === '1'");
+    b.until(
+        "the script ran",
+        "return document.documentElement.dataset.ready === '1'",
+    );
     assert!(b.shown("#controls"), "the search bar is shown with scripts");
 
     // Search for a type: it and the interfaces it impacts stay.
     b.type_into("#q", "kmi_device\u{E007}");
-    b.until("the search applied", "return document.getElementById('sym-kmi_a_close').hidden");
+    b.until(
+        "the search applied",
+        "return document.getElementById('sym-kmi_a_close').hidden",
+    );
     assert!(b.shown("#type-struct-kmi_device"));
-    assert!(b.shown("#sym-kmi_a_send"), "kmi_a_send reaches struct kmi_device");
+    assert!(
+        b.shown("#sym-kmi_a_send"),
+        "kmi_a_send reaches struct kmi_device"
+    );
     assert!(!b.shown("#type-struct-kmi_config"));
-    assert!(b.text("#count").starts_with("Showing "), "{}", b.text("#count"));
+    assert!(
+        b.text("#count").starts_with("Showing "),
+        "{}",
+        b.text("#count")
+    );
 
     // Follow the link from the type to an interface it impacts.
     b.click("#type-struct-kmi_device .imp a[href='#sym-kmi_a_send']");
-    b.until("at kmi_a_send", "return location.hash === '#sym-kmi_a_send'");
+    b.until(
+        "at kmi_a_send",
+        "return location.hash === '#sym-kmi_a_send'",
+    );
     b.until(
         "kmi_a_send in view",
         "const r = document.getElementById('sym-kmi_a_send').getBoundingClientRect(); \
@@ -274,29 +291,44 @@ fn a_reader_finds_follows_expands_and_filters_in_chromium() {
     );
     let tree = b.text("#sym-kmi_a_send details.tree");
     assert!(tree.contains("u32 generation"), "{tree}");
-    assert!(tree.contains("KMI_STATE_ERROR"), "reached through struct kmi_device: {tree}");
+    assert!(
+        tree.contains("KMI_STATE_ERROR"),
+        "reached through struct kmi_device: {tree}"
+    );
 
     // Breaking changes only: the removal and the CRC changes stay, the
     // additions go.
     b.click("#clear");
     b.click("#breaking");
-    b.until("the filter applied", "return document.getElementById('sym-match_bool').hidden");
+    b.until(
+        "the filter applied",
+        "return document.getElementById('sym-match_bool').hidden",
+    );
     assert!(b.shown("#sym-kmi_a_legacy_reset"));
     assert!(b.shown("#sym-kmi_a_send"));
-    assert!(!b.shown("#sym-kmi_a_device_reset"), "an addition breaks nothing");
+    assert!(
+        !b.shown("#sym-kmi_a_device_reset"),
+        "an addition breaks nothing"
+    );
     b.script("window.scrollTo(0, 0); return true");
 
     // A bar of the chart sets the module filter.
     b.click("#clear");
     b.click("#modules a[href='#module=kmi_b']");
-    b.until("the module filter", "return document.getElementById('module').value === 'kmi_b'");
+    b.until(
+        "the module filter",
+        "return document.getElementById('module').value === 'kmi_b'",
+    );
     assert!(!b.shown("#sym-kmi_a_send"));
     b.click("#clear");
     b.click("#breaking");
     b.script("window.scrollTo(0, 0); return true");
 
     let png = b.screenshot();
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "a screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000,
+        "a screenshot"
+    );
     std::fs::write(dir.join("report.png"), &png).expect("screenshot written");
     if let Some(p) = std::env::var_os("KMI_SCREENSHOT") {
         std::fs::write(p, &png).expect("KMI_SCREENSHOT written");
@@ -328,7 +360,10 @@ fn without_scripts_the_page_is_complete_and_static() {
     b.click("#sym-kmi_a_send details.tree > summary");
     let tree = b.text("#sym-kmi_a_send details.tree");
     assert!(tree.contains("struct kmi_device"), "{tree}");
-    assert!(!tree.contains("u32 generation"), "copied in by the script only: {tree}");
+    assert!(
+        !tree.contains("u32 generation"),
+        "copied in by the script only: {tree}"
+    );
 }
 
 /// Not a check: how long a large page takes to become usable, for the
@@ -354,7 +389,10 @@ fn measure_page_load() {
     let t0 = Instant::now();
     b.open(&page);
     let loaded = t0.elapsed();
-    b.until("the script ran", "return document.documentElement.dataset.ready === '1'");
+    b.until(
+        "the script ran",
+        "return document.documentElement.dataset.ready === '1'",
+    );
     let usable = t0.elapsed();
     let nav = b.script(
         "const n = performance.getEntriesByType('navigation')[0]; \
@@ -369,7 +407,10 @@ fn measure_page_load() {
     let t2 = Instant::now();
     b.click("#clear");
     b.click("#breaking");
-    b.until("the filter applied", "return document.getElementById('count').textContent !== ''");
+    b.until(
+        "the filter applied",
+        "return document.getElementById('count').textContent !== ''",
+    );
     let filter = t2.elapsed();
     let errors = b.console_errors();
     println!(

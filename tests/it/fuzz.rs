@@ -212,4 +212,5 @@ harness_tests!(
     kernel_image,
     stg,
     abixml,
+    report_page,
 );

@@ -3,8 +3,8 @@
 
 mod abixml;
 mod boot_images;
-mod browser;
 mod bounds;
+mod browser;
 mod btf;
 mod common;
 mod corrupt;
@@ -12,6 +12,7 @@ mod cycles;
 mod errors;
 mod fuzz;
 mod hostile;
+mod html;
 mod kinds;
 mod kmi_abi_check;
 mod kmi_dump;

@@ -251,10 +251,10 @@ pub fn write(doc: &Value, w: &mut dyn Write) -> io::Result<()> {
         if ignored {
             tags.push_str("<span class=\"tag ign\">ignored</span>");
         }
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<article class=\"e s\" id=\"{id}\" data-m=\"{}\" data-k=\"{}\" data-b=\"{}\" data-t=\"{}\">\
-<h3><a href=\"#{id}\">{}</a><span class=\"mod\">{}</span>{tags}</h3><ul class=\"sc\">{lines}</ul></article>\n",
+<h3><a href=\"#{id}\">{}</a><span class=\"mod\">{}</span>{tags}</h3><ul class=\"sc\">{lines}</ul></article>",
             esc(module),
             esc(&kinds.join(" ")),
             u8::from(breaking),

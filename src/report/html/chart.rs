@@ -57,7 +57,7 @@ pub fn bars(mut bars: Vec<Bar>, title: &str) -> String {
             s,
             "<a href=\"#module={}\" role=\"listitem\" aria-label=\"{}\"><title>{}</title>\
 <text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-            esc(&b.module),
+            percent(&b.module),
             esc(&label),
             esc(&label),
             label_w - 6.0,
@@ -77,9 +77,9 @@ pub fn bars(mut bars: Vec<Bar>, title: &str) -> String {
             );
             x += w;
         }
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "<text x=\"{:.1}\" y=\"{}\">{}</text></a>\n",
+            "<text x=\"{:.1}\" y=\"{}\">{}</text></a>",
             x + 5.0,
             y + row_h * 0.65,
             count(total(b))
@@ -105,5 +105,27 @@ fn shorten(s: &str, max: usize) -> String {
         let mut t: String = s.chars().take(max - 1).collect();
         t.push('…');
         t
+    }
+}
+
+/// A module name in a link's fragment, as the script's
+/// `decodeURIComponent` reads it back.
+fn percent(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'-' => out.push(b as char),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn module_links_are_percent_encoded() {
+        assert_eq!(super::percent("kmi_a"), "kmi_a");
+        assert_eq!(super::percent("a b%\"<é"), "a%20b%25%22%3C%C3%A9");
     }
 }

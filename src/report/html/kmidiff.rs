@@ -209,10 +209,10 @@ fn declaration(s: &Sym) -> String {
 fn lone_symbol(s: &Sym, kind: ChangeKind, out: &mut String) {
     let appr = approved(&s.approved);
     let breaking = kind.breaking() && !appr;
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<article class=\"e s\" id=\"{}\" data-m=\"{}\" data-k=\"{}\" data-b=\"{}\">\
-<h3><a href=\"#{}\">{}</a><span class=\"mod\">{}</span>{}</h3>{}{}{}</article>\n",
+<h3><a href=\"#{}\">{}</a><span class=\"mod\">{}</span>{}</h3>{}{}{}</article>",
         anchor("sym", &s.name),
         esc(&s.module),
         kind.id(),

@@ -61,3 +61,84 @@ pub fn render(json: &[u8], w: &mut dyn Write) -> Result<io::Result<()>, RenderEr
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::{Changed, Leaf, Summary, Sym};
+    use serde_json::json;
+
+    /// Names come from the binaries compared, which anyone can build: none
+    /// of their text can become markup.
+    #[test]
+    fn hostile_names_stay_text() {
+        let evil = "</script><img src=x onerror=alert(1)>\"'&";
+        let sym = |name: &str| Sym {
+            approved: Some(vec![
+                json!({"file": evil, "line": 1, "entry": evil, "reason": evil}),
+            ]),
+            crc: Some(evil.into()),
+            declaration: Some(evil.into()),
+            gpl: false,
+            kind: evil.into(),
+            location: Some(evil.into()),
+            module: evil.into(),
+            name: name.into(),
+            namespace: evil.into(),
+            size: 0,
+        };
+        let change = json!({"kind": "member_added", "name": evil, "ty": evil, "offset_bits": 8, "path": [evil]});
+        let r = Report {
+            added: vec![sym(&format!("a{evil}"))],
+            allow: Some(
+                json!({"files": [evil], "stale": [{"file": evil, "line": 2, "entry": evil}]}),
+            ),
+            changed: vec![Changed {
+                approved: None,
+                changed_types: vec![evil.into()],
+                old_symbol: sym(evil),
+                symbol: sym(evil),
+                symbol_changes: vec![
+                    json!({"kind": evil}),
+                    json!({"kind": "namespace_changed", "old": evil, "new": evil}),
+                ],
+                type_changes: vec![
+                    change.clone(),
+                    json!({"kind": "type_changed", "type": evil, "path": [evil]}),
+                ],
+            }],
+            changed_types: vec![Leaf {
+                approved: None,
+                changes: vec![change, json!({"kind": "no_such_kind", "x": evil})],
+                impacted: vec![evil.into()],
+                location: Some(evil.into()),
+                name: evil.into(),
+            }],
+            exit_code: 4,
+            inputs: None,
+            removed: vec![sym(&format!("r{evil}"))],
+            schema: evil.into(),
+            summary: Summary::default(),
+            suppressed: None,
+        };
+        let mut page = Vec::new();
+        write_kmidiff(&r, &mut page).unwrap();
+        let page = String::from_utf8(page).unwrap();
+        assert!(!page.contains("<img"), "markup from a name");
+        assert_eq!(page.matches("</script>").count(), 1, "only the page's own");
+        assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;"));
+
+        let doc = json!({"schema": "kmi-abi-check/2", "old": {"path": evil}, "new": {"path": evil},
+            "changes": [{"symbol": evil, "change": "crc_changed", "module": evil, "breaking": true,
+                "old": {"crc": evil}, "new": {"crc": evil}, "ignored": true,
+                "ignored_by": {"file": evil, "line": 1, "rule": evil},
+                "explanation": {"status": "explained", "own_type": [evil], "types": [evil]}}],
+            "changed_types": [{"type": evil, "details": [evil]}],
+            "summary": {evil: 1}, "unused_ignore_rules": [{"file": evil, "line": 3, "rule": evil}]});
+        let mut page = Vec::new();
+        write_abi_check(&doc, &mut page).unwrap();
+        let page = String::from_utf8(page).unwrap();
+        assert!(!page.contains("<img"), "markup from a name");
+        assert_eq!(page.matches("</script>").count(), 1);
+    }
+}

@@ -190,7 +190,8 @@
   // Links: to an entry the filters hide (the filters are cleared), and to a
   // module from the chart (the module filter is set).
   function follow() {
-    var h = decodeURIComponent(location.hash.slice(1));
+    var h;
+    try { h = decodeURIComponent(location.hash.slice(1)); } catch (err) { return; }
     if (!h) return;
     if (h.indexOf('module=') === 0) {
       var m = h.slice(7);
