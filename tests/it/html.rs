@@ -204,6 +204,8 @@ fn render_errors_name_the_file() {
     );
     std::fs::write(&junk, "<html>").unwrap();
     one_line(&run("kmi", &["render", s(&junk)]), 1, "junk.json: not JSON");
+    std::fs::write(&junk, "[\"kmidiff-report/2\"]").unwrap();
+    one_line(&run("kmi", &["render", s(&junk)]), 1, "not a JSON object");
     std::fs::write(&junk, "{\"schema\": \"other/1\"}").unwrap();
     one_line(&run("kmi", &["render", s(&junk)]), 1, "schema \"other/1\"");
     one_line(&run("kmi", &["render", "no-such.json"]), 1, "no-such.json");

@@ -33,10 +33,22 @@ pub fn render(json: &[u8], w: &mut dyn Write) -> Result<io::Result<()>, RenderEr
     // document straight into its types: a report can be hundreds of MB.
     #[derive(serde::Deserialize)]
     struct Head {
-        schema: Option<String>,
+        schema: Option<Value>,
+    }
+    if json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        // A report is an object; serde would also take `[schema]` for one.
+        serde_json::from_slice::<serde::de::IgnoredAny>(json)?;
+        return Err(RenderError::Schema(
+            "not a JSON object: not a kmidiff or kmi abi-check report".into(),
+        ));
     }
     let head: Head = serde_json::from_slice(json)?;
-    let schema = head.schema.unwrap_or_default();
+    let schema = head
+        .schema
+        .as_ref()
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     match schema.as_str() {
         crate::report::json::SCHEMA_V2 => {
             let r: Report = serde_json::from_slice(json)
