@@ -2,6 +2,7 @@
 //! lives in its own file under `kmi/` with a clap `Args` and a `run`.
 
 mod abi_check;
+pub mod docs;
 mod dump;
 mod modcheck;
 mod render;
@@ -19,7 +20,11 @@ use std::io::Write;
     about = "Kernel Module Interface tools: ABI checks, module load checks, baselines, symbol lists",
     long_about = "Kernel Module Interface tools sharing kmidiff's readers and comparison.\n\n\
 Exit status: 0 no change / success, 1 error, 2 usage error, 4 change (or a module that would \
-not load, or a symbol-list violation), 12 breaking change."
+not load, or a symbol-list violation), 12 breaking change.",
+    after_help = "Examples:\n  \
+kmi modcheck vendor.ko                                 (will it load into the running kernel?)\n  \
+kmi abi-check 6.1.0-55-cloud-amd64 6.1.0-56-cloud-amd64\n  \
+kmi dump running -o running.kmi.gz"
 )]
 pub struct Args {
     /// Worker threads (0: one per core)
@@ -36,6 +41,10 @@ pub struct Args {
     /// eighth [default: 2G]
     #[arg(long, value_name = "SIZE", global = true, value_parser = crate::cli::parse_size)]
     pub max_input_size: Option<u64>,
+    /// Where a kernel named by its release (or `running`) is looked up: an
+    /// unpacked package, a chroot, a mounted image [default: /]
+    #[arg(long, value_name = "DIR", global = true)]
+    pub root: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -56,6 +65,10 @@ pub enum Command {
     /// About kmidiff's suppression files (--suppressions)
     #[command(subcommand)]
     Suppressions(suppressions::Command),
+    /// Write the manual pages of kmidiff and kmi to a directory
+    Man(docs::ManArgs),
+    /// Print a shell completion script (bash, zsh, fish) for kmi or kmidiff
+    Completions(docs::CompletionsArgs),
 }
 
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
@@ -66,13 +79,15 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         Command::Symbols(c) => symbols::run(c, out),
         Command::Render(a) => render::run(a, out),
         Command::Suppressions(c) => suppressions::run(c, out),
+        Command::Man(a) => docs::run_man(a, out),
+        Command::Completions(a) => docs::run_completions(a, out),
     }
 }
 
 pub fn main() -> i32 {
     crate::cli::main_with::<Args>(
         "kmi",
-        |a| crate::cli::Globals::new(a.threads, a.max_input_size),
+        |a| crate::cli::Globals::new(a.threads, a.max_input_size, a.root.as_deref()),
         |a, out| run(a, out),
     )
 }

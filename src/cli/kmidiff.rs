@@ -21,6 +21,13 @@ use std::time::Instant;
 namespace, module, and every type reachable from them) of two Linux kernel builds.\n\n\
 Exit status: 0 no change, 1 error, 2 usage error, 4 ABI change, 12 (4|8) incompatible change \
 (an exported symbol was removed).",
+    after_help = "A kernel may also be named as installed: its release (6.1.0-56-cloud-amd64), \
+`running`, or its /lib/modules/RELEASE directory; its vmlinux is then found under --root \
+(default /): debug info in usr/lib/debug first, then boot/vmlinuz-RELEASE (BTF).\n\n\
+Examples:\n  \
+kmidiff --vmlinux1 v1/vmlinux --vmlinux2 v2/vmlinux v1/modules v2/modules\n  \
+kmidiff -i 6.1.0-55-cloud-amd64 6.1.0-56-cloud-amd64           (two installed kernels)\n  \
+kmidiff --format html -o report.html android/abi.stg out/dist/   (a GKI baseline against a build)",
     version,
     disable_version_flag = true
 )]
@@ -103,6 +110,10 @@ pub struct Args {
     /// eighth [default: 2G]
     #[arg(long, value_name = "SIZE", value_parser = crate::cli::parse_size)]
     pub max_input_size: Option<u64>,
+    /// Where a kernel named by its release (or `running`) is looked up: an
+    /// unpacked package, a chroot, a mounted image [default: /]
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Print each phase with its time and counts on stderr
     #[arg(long)]
     pub verbose: bool,
@@ -472,7 +483,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
 pub fn main() -> i32 {
     crate::cli::main_with::<Args>(
         "kmidiff",
-        |a| crate::cli::Globals::new(a.threads, a.max_input_size),
+        |a| crate::cli::Globals::new(a.threads, a.max_input_size, a.root.as_deref()),
         |a, out| run(a, out),
     )
 }

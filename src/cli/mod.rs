@@ -63,14 +63,22 @@ pub fn init_threads(prog: &str, n: usize) {
 pub struct Globals {
     pub threads: usize,
     pub max_input_size: u64,
+    /// `--root`: where installed kernels are looked up.
+    pub root: Option<std::path::PathBuf>,
 }
 
 impl Globals {
-    /// From the options both binaries share (`-j`, `--max-input-size`).
-    pub fn new(threads: usize, max_input_size: Option<u64>) -> Self {
+    /// From the options both binaries share (`-j`, `--max-input-size`,
+    /// `--root`).
+    pub fn new(
+        threads: usize,
+        max_input_size: Option<u64>,
+        root: Option<&std::path::Path>,
+    ) -> Self {
         Globals {
             threads,
             max_input_size: max_input_size.unwrap_or(crate::read::file::DEFAULT_MAX_INPUT),
+            root: root.map(std::path::Path::to_path_buf),
         }
     }
 }
@@ -113,6 +121,9 @@ pub fn stderr_is_terminal() -> bool {
 /// [`crate::read::source`], with its warning on stderr.
 pub fn one_kernel(prog: &str, arg: &KernelArg<'_>, needs: Needs) -> crate::Result<Source> {
     let (s, warning) = resolve_one(arg, needs)?;
+    for n in crate::read::source::take_notes() {
+        say!("{prog}: {n}");
+    }
     if let Some(w) = warning {
         say!("{prog}: warning: {w}");
     }
@@ -127,6 +138,9 @@ pub fn two_kernels(
     needs: Needs,
 ) -> crate::Result<(Source, Source)> {
     let (sa, sb, warning) = resolve_pair(a, b, needs)?;
+    for n in crate::read::source::take_notes() {
+        say!("{prog}: {n}");
+    }
     if let Some(w) = warning {
         say!("{prog}: warning: {w}");
     }
@@ -154,6 +168,9 @@ pub fn main_with<A: clap::Parser>(
     let g = globals(&args);
     init_threads(name, g.threads);
     crate::read::file::set_max_input_size(g.max_input_size);
+    if let Some(r) = g.root {
+        crate::read::installed::set_root(r);
+    }
     let stdout = std::io::stdout();
     let mut lock = std::io::BufWriter::new(stdout.lock());
     let result = run(&args, &mut lock);

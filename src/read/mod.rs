@@ -7,6 +7,7 @@ pub mod dwarf;
 pub mod elfcheck;
 pub mod exports;
 pub mod file;
+pub mod installed;
 pub mod kernel;
 pub mod ksymtab;
 pub mod limits;

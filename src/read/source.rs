@@ -12,11 +12,29 @@
 use crate::dump;
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Lacks, Symbol};
-use crate::read::file;
 use crate::read::kernel::{KernelInput, ReadOptions, ReadReport, read_kernel};
 use crate::read::symvers;
+use crate::read::{file, installed};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+
+/// What the resolver found for a kernel named by its release, said on
+/// stderr by the binaries as soon as the kernels are resolved.
+static NOTES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn tell(note: String) {
+    if let Ok(mut n) = NOTES.lock() {
+        n.push(note);
+    }
+}
+
+/// The notes of the kernels resolved so far, and forgets them.
+pub fn take_notes() -> Vec<String> {
+    NOTES
+        .lock()
+        .map(|mut n| std::mem::take(&mut *n))
+        .unwrap_or_default()
+}
 
 /// How the command line named one kernel.
 #[derive(Debug, Clone, Copy)]
@@ -240,6 +258,17 @@ impl Source {
     /// dump, a symvers where types are compared) is a usage error.
     pub fn resolve(arg: &KernelArg<'_>, needs: Needs) -> Result<Source> {
         let path = arg.path;
+        if let Some(k) = installed::recognise(path, arg.vmlinux.is_some())? {
+            let was_word = path.symlink_metadata().is_err();
+            let (source, note) = installed::find(&k, needs).map_err(|e| match e {
+                Error::Usage(m) if was_word && path != Path::new("running") => {
+                    Error::Usage(format!("{}: no such file, and {m}", path.display()))
+                }
+                e => e,
+            })?;
+            tell(note);
+            return Ok(source);
+        }
         let debug_dirs = arg.debug_dirs.to_vec();
         if metadata(path)?.is_dir() {
             if let Some(v) = arg.vmlinux {

@@ -203,7 +203,7 @@ fn a_btf_dump_round_trips() {
 /// bzImage whose gzip payload is the stripped vmlinux, and a raw image
 /// without ELF headers (as arm64 ships it) laid out from the vmlinux's
 /// sections at their addresses, with the arm64 magic.
-fn images() -> PathBuf {
+pub fn images() -> PathBuf {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch("btf-images");

@@ -13,6 +13,7 @@ mod errors;
 mod fuzz;
 mod hostile;
 mod html;
+mod installed;
 mod kinds;
 mod kmi_abi_check;
 mod kmi_dump;

@@ -22,9 +22,14 @@ now GPL-only and namespace changed break modules built for OLD; added and moved 
 OLD and NEW are each a kernel tree (a directory with vmlinux and modules below it), a modules \
 directory with --vmlinux1/--vmlinux2, a lone vmlinux, a kmi dump, or a Module.symvers file. \
 Without a vmlinux on both sides the modules alone are compared (with a warning); without one on \
-one side only is an error.\n\n\
+one side only is an error. An installed kernel may be named by its release, `running`, or its \
+/lib/modules/RELEASE directory (see --root).\n\n\
 Exit status: 0 no change, 4 only compatible changes, 12 breaking changes, 1 error, 2 usage error. \
-Ignored changes are listed but do not count."
+Ignored changes are listed but do not count.\n\n\
+Examples:\n  \
+kmi abi-check old/Module.symvers new/Module.symvers\n  \
+kmi abi-check --ignore accepted.txt 6.1.0-55-cloud-amd64 running      (installed kernels)\n  \
+kmi abi-check --explain --format html -o check.html old.kmi linux/"
 )]
 pub struct Args {
     /// The reference build: kernel tree, modules dir with --vmlinux1, vmlinux, kmi dump or Module.symvers

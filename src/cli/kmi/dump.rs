@@ -16,7 +16,11 @@ use std::time::Instant;
     long_about = "Write a kernel's KMI (every export with its CRC, export flavour, \
 namespace, module, size and location, and every type reachable from the exports) to a \
 baseline file in the kmi-dump format (text, one type per line, content-derived ids, \
-byte-identical for the same input). kmidiff accepts such a file in place of a kernel."
+byte-identical for the same input). kmidiff accepts such a file in place of a kernel.",
+    after_help = "Examples:\n  \
+kmi dump /lib/modules/6.1.0-56-cloud-amd64 -o 6.1.0-56.kmi.gz   (an installed kernel)\n  \
+kmi dump -w android/abi_symbol_list out/dist/ -o baseline.kmi\n  \
+kmi dump linux/vmlinux -o - | less"
 )]
 pub struct Args {
     /// The kernel: a tree (a directory holding vmlinux and, anywhere below

@@ -19,16 +19,23 @@ GPL-only symbols against the module's license, symbol namespaces against import_
 a module would be refused is listed.\n\n\
 KERNEL is a kernel tree (a directory with vmlinux and modules below it), a modules directory with \
 --vmlinux (without it, the modules alone, with a warning), a lone vmlinux, a kmi dump, or a \
-Module.symvers file. A dump or symvers holds no vermagic: give it with --vermagic, or it is not \
-checked.\n\n\
-Exit status: 0 every module loads, 4 some module would not load, 1 error, 2 usage error."
+Module.symvers file, or an installed kernel: its release, `running` (the default), or its \
+/lib/modules/RELEASE directory, found under --root: debug info, then boot/vmlinuz-RELEASE \
+(BTF), then the headers' Module.symvers. A dump or symvers holds no vermagic: give it with \
+--vermagic, or it is not checked.\n\n\
+Exit status: 0 every module loads, 4 some module would not load, 1 error, 2 usage error.\n\n\
+Examples:\n  \
+kmi modcheck vendor.ko                                     (against the running kernel)\n  \
+kmi modcheck vendor.ko --kernel 6.1.0-56-cloud-amd64 --root /srv/chroot\n  \
+kmi modcheck --explain out/*.ko --kernel linux-6.1/"
 )]
 pub struct Args {
     /// Module files (.ko, .ko.xz, .ko.zst, .ko.gz) or directories of modules
     #[arg(required = true, value_name = "MODULE")]
     pub modules: Vec<PathBuf>,
-    /// The kernel to load them into: tree, modules dir with --vmlinux, vmlinux, kmi dump or Module.symvers
-    #[arg(long, value_name = "KERNEL")]
+    /// The kernel to load them into: tree, modules dir with --vmlinux,
+    /// vmlinux, kmi dump, Module.symvers, or an installed kernel's release
+    #[arg(long, value_name = "KERNEL", default_value = "running")]
     pub kernel: PathBuf,
     /// vmlinux of the kernel (--kernel is then its modules directory)
     #[arg(long, value_name = "PATH")]

@@ -10,6 +10,9 @@ use std::io::Write;
 pub enum Command {
     /// Print every section and key of a suppression file: its value, what it
     /// does, and whether it is supported, accepted and ignored, or refused
+    #[command(after_help = "Examples:\n  \
+kmi suppressions keys | less\n  \
+kmi suppressions keys | grep -A3 '^\\[suppress_type\\]'")]
     Keys,
 }
 

@@ -50,6 +50,9 @@ pub struct KernelArgs {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:\n  \
+kmi symbols extract --kernel out/dist/ vendor/*.ko -o android/abi_symbol_list.vendor\n  \
+kmi symbols extract --kernel 6.1.0-56-cloud-amd64 /opt/driver/ -o -")]
 pub struct ExtractArgs {
     #[command(flatten)]
     pub kernel: KernelArgs,
@@ -63,6 +66,9 @@ pub struct ExtractArgs {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:\n  \
+kmi symbols check --kernel out/dist/ --list android/abi_symbol_list vendor/*.ko\n  \
+kmi symbols check --kernel running --list approved.list /opt/driver/driver.ko")]
 pub struct CheckArgs {
     /// Symbol list (Android [abi_symbol_list], libabigail *whitelist /
     /// *stablelist INI, or one symbol per line); repeatable, unioned
