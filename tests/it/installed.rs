@@ -191,3 +191,80 @@ fn modcheck_without_kernel_checks_the_running_one() {
         res.stderr
     );
 }
+
+/// The real thing: Debian's plain 6.1.0-56 cloud packages (image and
+/// headers) unpacked under a root, and its `-dbg` package beside them.
+#[cfg(feature = "distro-tests")]
+mod debian {
+    use super::*;
+
+    const R: &str = "6.1.0-56-cloud-amd64";
+
+    fn unpacked_root(debug: bool) -> PathBuf {
+        static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let root = scratch(if debug {
+            "debian-root-dbg"
+        } else {
+            "debian-root"
+        });
+        if !root.join("done").exists() {
+            for deb in [
+                "linux-image-6.1.0-56-cloud-amd64-unsigned_6.1.192-2_amd64.deb",
+                "linux-headers-6.1.0-56-cloud-amd64_6.1.192-2_amd64.deb",
+            ] {
+                let st = std::process::Command::new("dpkg")
+                    .arg("-x")
+                    .arg(Path::new("/work/cache/plain").join(deb))
+                    .arg(&root)
+                    .status()
+                    .unwrap();
+                assert!(st.success(), "dpkg -x {deb}");
+            }
+            if debug {
+                std::fs::create_dir_all(root.join("usr/lib")).unwrap();
+                std::os::unix::fs::symlink(
+                    "/work/cache/deb/k56/usr/lib/debug",
+                    root.join("usr/lib/debug"),
+                )
+                .unwrap();
+            }
+            std::fs::write(root.join("done"), "").unwrap();
+        }
+        root
+    }
+
+    #[test]
+    fn modcheck_by_release_in_an_unpacked_package() {
+        let root = unpacked_root(false);
+        let dir = root.join(format!("lib/modules/{R}/kernel/drivers/net"));
+        let r = run(
+            "kmi",
+            &["modcheck", "--root", s(&root), s(&dir), "--kernel", R],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("boot/vmlinuz-{R} (BTF)")),
+            "{}",
+            r.stderr
+        );
+        let explicit = run(
+            "kmi",
+            &[
+                "modcheck",
+                s(&dir),
+                "--kernel",
+                s(&root.join(format!("lib/modules/{R}"))),
+                "--vmlinux",
+                s(&root.join(format!("boot/vmlinuz-{R}"))),
+            ],
+        );
+        assert_eq!(body(&r.stdout), body(&explicit.stdout));
+        // With the debug package: its DWARF, and no change against its tree.
+        let root = unpacked_root(true);
+        let tree = format!("/work/cache/deb/k56/usr/lib/debug/lib/modules/{R}");
+        let r = run("kmidiff", &["--root", s(&root), R, &tree]);
+        assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+        assert!(r.stderr.contains("(debug info)"), "{}", r.stderr);
+    }
+}

@@ -22,6 +22,7 @@ mod kmi_symbols;
 mod kmidiff_baseline;
 mod kmidiff_fixtures;
 mod ksymtab;
+mod manpages;
 mod readers;
 mod robustness;
 mod sources;

@@ -130,3 +130,58 @@ pub fn run_completions(args: &CompletionsArgs, out: &mut dyn Write) -> Result<i3
         .map_err(Error::stdout)?;
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// The manual pages and completion scripts under `docs/` are what this
+    /// version generates. `KMI_BLESS=1 cargo test docs_are_current` rewrites
+    /// them (never in CI); review them with `git diff`.
+    #[test]
+    fn docs_are_current() {
+        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+        let bless = std::env::var_os("KMI_BLESS").is_some() && std::env::var_os("CI").is_none();
+        let mut wanted: Vec<(std::path::PathBuf, Vec<u8>)> = man_pages()
+            .unwrap()
+            .into_iter()
+            .map(|(name, text)| (docs.join("man").join(name), text))
+            .collect();
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+            for p in [Program::Kmi, Program::Kmidiff] {
+                wanted.push((
+                    docs.join("completions").join(completion_file(shell, p)),
+                    completions(shell, p),
+                ));
+            }
+        }
+        let mut stale = Vec::new();
+        for (path, text) in &wanted {
+            if std::fs::read(path).ok().as_deref() != Some(text.as_slice()) {
+                if bless {
+                    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                    std::fs::write(path, text).unwrap();
+                } else {
+                    stale.push(path.display().to_string());
+                }
+            }
+        }
+        // No page or script of a command that is gone.
+        for dir in ["man", "completions"] {
+            for e in std::fs::read_dir(docs.join(dir))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                if !wanted.iter().any(|(p, _)| *p == e.path()) {
+                    stale.push(format!("{} (no longer generated)", e.path().display()));
+                }
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "out of date: {stale:?}; KMI_BLESS=1 cargo test docs_are_current rewrites them"
+        );
+    }
+}
