@@ -58,12 +58,22 @@ pub enum Command {
     /// Write a kernel's KMI (exports and type graph) to a baseline file
     Dump(dump::Args),
     /// Extract or enforce symbol lists (Android GKI style)
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+kmi symbols extract --kernel out/dist/ vendor/*.ko -o android/abi_symbol_list.vendor\n  \
+kmi symbols check --kernel out/dist/ --list android/abi_symbol_list vendor/*.ko"
+    )]
     Symbols(symbols::Command),
     /// Draw the HTML page of a saved JSON report (kmidiff or abi-check)
     Render(render::Args),
     /// About kmidiff's suppression files (--suppressions)
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+kmi suppressions keys | less\n  \
+kmidiff --suppressions accepted.ini OLD NEW"
+    )]
     Suppressions(suppressions::Command),
     /// Write the manual pages of kmidiff and kmi to a directory
     Man(docs::ManArgs),

@@ -118,3 +118,43 @@ fn completion_scripts_load_in_bash() {
         assert!(r.stdout.contains("kmi"), "{shell}");
     }
 }
+
+/// Every command's `--help` ends with examples: two or three command lines.
+#[test]
+fn every_help_ends_with_examples() {
+    let commands: &[&[&str]] = &[
+        &[],
+        &["abi-check"],
+        &["modcheck"],
+        &["dump"],
+        &["symbols"],
+        &["symbols", "extract"],
+        &["symbols", "check"],
+        &["suppressions"],
+        &["suppressions", "keys"],
+        &["render"],
+        &["man"],
+        &["completions"],
+    ];
+    let mut runs: Vec<(String, Run)> = commands
+        .iter()
+        .map(|c| {
+            let mut a = c.to_vec();
+            a.push("--help");
+            (format!("kmi {}", c.join(" ")), run("kmi", &a))
+        })
+        .collect();
+    runs.push(("kmidiff".into(), run("kmidiff", &["--help"])));
+    for (name, r) in runs {
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        let (_, examples) = r
+            .stdout
+            .rsplit_once("Examples:\n")
+            .unwrap_or_else(|| panic!("{name} --help has no examples:\n{}", r.stdout));
+        let lines = examples.lines().filter(|l| !l.trim().is_empty()).count();
+        assert!(
+            (2..=3).contains(&lines),
+            "{name}: {lines} examples:\n{examples}"
+        );
+    }
+}
