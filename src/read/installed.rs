@@ -7,7 +7,8 @@
 //! 1. debug info: `usr/lib/debug/boot/vmlinux-RELEASE` (Debian, Ubuntu) or
 //!    `usr/lib/debug/lib/modules/RELEASE/vmlinux` (Fedora, RHEL, SUSE); the
 //!    modules' DWARF is then looked for under the root's `usr/lib/debug`;
-//! 2. BTF: `boot/vmlinuz-RELEASE` (or `boot/vmlinux-RELEASE`);
+//! 2. BTF: `boot/vmlinuz-RELEASE` (or `boot/vmlinux-RELEASE`), or the
+//!    image in the modules directory (`lib/modules/RELEASE/vmlinuz`);
 //! 3. for jobs that need only the exports: the headers' `Module.symvers`
 //!    (`lib/modules/RELEASE/build/Module.symvers`).
 
@@ -54,25 +55,42 @@ fn release_word(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "._+~-".contains(c))
 }
 
+/// How a kernel argument named an installed kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    /// `running`, or a release word: only the system can say what it is.
+    Word,
+    /// A `lib/modules/RELEASE` directory: without a vmlinux found for it,
+    /// it is still a directory of modules.
+    Directory,
+}
+
 /// What `path` names when it names an installed kernel: `running`, a
 /// release word that is no file here, or a `lib/modules/RELEASE` directory
-/// with no vmlinux in it (when none is given apart).
-pub fn recognise(path: &Path, vmlinux_given: bool) -> Result<Option<Installed>> {
+/// with no vmlinux in it (when no file of the kernel is given apart:
+/// `given` is `--vmlinux`, `--symvers` or `--system-map`).
+pub fn recognise(path: &Path, given: bool) -> Result<Option<(Installed, Named)>> {
     let exists = path.symlink_metadata().is_ok();
     let text = path.to_str().unwrap_or("");
     if !exists && text == "running" {
-        return Ok(Some(Installed {
-            release: running_release()?,
-            root: root(),
-        }));
+        return Ok(Some((
+            Installed {
+                release: running_release()?,
+                root: root(),
+            },
+            Named::Word,
+        )));
     }
     if !exists && release_word(text) {
-        return Ok(Some(Installed {
-            release: text.to_string(),
-            root: root(),
-        }));
+        return Ok(Some((
+            Installed {
+                release: text.to_string(),
+                root: root(),
+            },
+            Named::Word,
+        )));
     }
-    if vmlinux_given || !path.is_dir() || path.join("vmlinux").is_file() {
+    if given || !path.is_dir() || path.join("vmlinux").is_file() {
         return Ok(None);
     }
     let names: Vec<&std::ffi::OsStr> = path.iter().collect();
@@ -93,10 +111,29 @@ pub fn recognise(path: &Path, vmlinux_given: bool) -> Result<Option<Installed>> 
     } else {
         prefix.iter().collect()
     };
-    Ok(Some(Installed {
-        release: release.to_string(),
-        root,
-    }))
+    Ok(Some((
+        Installed {
+            release: release.to_string(),
+            root,
+        },
+        Named::Directory,
+    )))
+}
+
+/// `p` when it exists and, under a root other than `/`, stays inside it
+/// once its links are followed: Debian's links are absolute
+/// (`build -> /usr/src/linux-headers-R`), and followed as they are they
+/// would reach the host's files, not the root's.
+fn inside(root: &Path, p: PathBuf) -> Option<PathBuf> {
+    if !p.exists() {
+        return None;
+    }
+    if root == Path::new("/") {
+        return Some(p);
+    }
+    let real = std::fs::canonicalize(&p).ok()?;
+    let base = std::fs::canonicalize(root).ok()?;
+    real.starts_with(base).then_some(p)
 }
 
 /// `path` under `root`: an absolute path is taken as the root's own.
@@ -111,34 +148,48 @@ fn symvers(root: &Path, modules: Option<&Path>, release: &str) -> Option<PathBuf
     let mut places = Vec::new();
     if let Some(m) = modules {
         let build = m.join("build");
-        if let Ok(target) = std::fs::read_link(&build)
-            && target.is_absolute()
-        {
-            places.push(under(root, &target.to_string_lossy()).join("Module.symvers"));
+        match std::fs::read_link(&build) {
+            Ok(target) if target.is_absolute() => {
+                places.push(under(root, &target.to_string_lossy()).join("Module.symvers"));
+            }
+            _ => places.push(build.join("Module.symvers")),
         }
-        places.push(build.join("Module.symvers"));
     }
     places.push(under(
         root,
         &format!("usr/src/linux-headers-{release}/Module.symvers"),
     ));
-    places.into_iter().find(|p| p.is_file())
+    places
+        .into_iter()
+        .filter_map(|p| inside(root, p))
+        .find(|p| p.is_file())
 }
 
 /// The kernel `k` as a [`Source`], and the line that says what was used.
 pub fn find(k: &Installed, needs: Needs) -> Result<(Source, String)> {
     let (root, r) = (&k.root, k.release.as_str());
-    let first_file =
-        |places: &[String]| places.iter().map(|p| under(root, p)).find(|p| p.is_file());
+    let first_file = |places: &[String]| {
+        places
+            .iter()
+            .filter_map(|p| inside(root, under(root, p)))
+            .find(|p| p.is_file())
+    };
     let modules = [format!("lib/modules/{r}"), format!("usr/lib/modules/{r}")]
         .iter()
-        .map(|p| under(root, p))
+        .filter_map(|p| inside(root, under(root, p)))
         .find(|p| p.is_dir());
     let debug_places = [
         format!("usr/lib/debug/boot/vmlinux-{r}"),
         format!("usr/lib/debug/lib/modules/{r}/vmlinux"),
     ];
-    let image_places = [format!("boot/vmlinuz-{r}"), format!("boot/vmlinux-{r}")];
+    // Fedora, RHEL and Arch ship the image in the modules directory; the
+    // one in /boot is a copy made when it is installed.
+    let image_places = [
+        format!("boot/vmlinuz-{r}"),
+        format!("boot/vmlinux-{r}"),
+        format!("lib/modules/{r}/vmlinuz"),
+        format!("usr/lib/modules/{r}/vmlinuz"),
+    ];
     let symvers_file = symvers(root, modules.as_deref(), r);
     let with_modules = |m: &Option<PathBuf>| match m {
         Some(m) => format!(" and the modules in {}", m.display()),
@@ -254,22 +305,29 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let m = d.path().join("lib/modules/6.1.0-56-cloud-amd64");
         fs::create_dir_all(&m).unwrap();
-        let k = recognise(&m, false).unwrap().unwrap();
+        let (k, how) = recognise(&m, false).unwrap().unwrap();
+        assert_eq!(how, Named::Directory);
         assert_eq!(k.release, "6.1.0-56-cloud-amd64");
         assert_eq!(k.root, d.path());
         // Merged /usr: the same root.
         let u = d.path().join("usr/lib/modules/6.12.1");
         fs::create_dir_all(&u).unwrap();
-        assert_eq!(recognise(&u, false).unwrap().unwrap().root, d.path());
+        assert_eq!(recognise(&u, false).unwrap().unwrap().0.root, d.path());
         // With a vmlinux inside, or given apart, it is a tree as before.
         assert_eq!(recognise(&m, true).unwrap(), None);
         touch(&m.join("vmlinux"));
         assert_eq!(recognise(&m, false).unwrap(), None);
         // A word that is a release, not a file here.
-        let k = recognise(Path::new("6.1.0-56-cloud-amd64"), false)
+        let (k, how) = recognise(Path::new("6.1.0-56-cloud-amd64"), false)
             .unwrap()
             .unwrap();
-        assert_eq!(k.release, "6.1.0-56-cloud-amd64");
+        assert_eq!(
+            (k.release.as_str(), how),
+            ("6.1.0-56-cloud-amd64", Named::Word)
+        );
+        // A file of the kernel given apart: a directory, as before.
+        fs::remove_file(m.join("vmlinux")).unwrap();
+        assert_eq!(recognise(&m, true).unwrap(), None);
         for not in ["modules", "v1", "-6.1", "6.1/x", "6.1 x"] {
             assert_eq!(recognise(Path::new(not), false).unwrap(), None, "{not}");
         }
@@ -326,5 +384,35 @@ mod tests {
             "{s:?}"
         );
         assert!(note.contains("(debug info)"), "{note}");
+    }
+
+    #[test]
+    fn nothing_outside_the_root_is_taken() {
+        let host = tempfile::tempdir().unwrap();
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().to_path_buf();
+        let r = "6.1.192";
+        // The build link points at a headers dir that exists on the host
+        // only (the link is absolute): not the root's, so not taken.
+        touch(&host.path().join("Module.symvers"));
+        fs::create_dir_all(root.join(format!("lib/modules/{r}"))).unwrap();
+        std::os::unix::fs::symlink(host.path(), root.join(format!("lib/modules/{r}/build")))
+            .unwrap();
+        let k = Installed {
+            release: r.into(),
+            root: root.clone(),
+        };
+        let e = find(&k, Needs::Symbols).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("no kernel {r} installed under")),
+            "{e}"
+        );
+        // An image in the modules directory (Fedora, Arch) is found.
+        touch(&root.join(format!("lib/modules/{r}/vmlinuz")));
+        let (s, _) = find(&k, Needs::Types).unwrap();
+        assert!(
+            matches!(&s, Source::Split { vmlinux, .. } if vmlinux.ends_with("vmlinuz")),
+            "{s:?}"
+        );
     }
 }

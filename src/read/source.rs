@@ -258,16 +258,31 @@ impl Source {
     /// dump, a symvers where types are compared) is a usage error.
     pub fn resolve(arg: &KernelArg<'_>, needs: Needs) -> Result<Source> {
         let path = arg.path;
-        if let Some(k) = installed::recognise(path, arg.vmlinux.is_some())? {
-            let was_word = path.symlink_metadata().is_err();
-            let (source, note) = installed::find(&k, needs).map_err(|e| match e {
-                Error::Usage(m) if was_word && path != Path::new("running") => {
-                    Error::Usage(format!("{}: no such file, and {m}", path.display()))
+        let given = arg.vmlinux.is_some() || arg.symvers.is_some() || arg.system_map.is_some();
+        if let Some((k, how)) = installed::recognise(path, given)? {
+            if how == installed::Named::Word && (given || !arg.debug_dirs.is_empty()) {
+                return Err(Error::Usage(format!(
+                    "{} names an installed kernel, found by its release: {}, --symvers, --system-map and debug info dirs go with a directory of modules",
+                    path.display(),
+                    arg.vmlinux_flag
+                )));
+            }
+            match installed::find(&k, needs) {
+                Ok((source, note)) => {
+                    tell(note);
+                    return Ok(source);
                 }
-                e => e,
-            })?;
-            tell(note);
-            return Ok(source);
+                // A staging tree (`make modules_install INSTALL_MOD_PATH=`)
+                // is a directory of modules like any other.
+                Err(_) if how == installed::Named::Directory => {}
+                Err(Error::Usage(m)) if path != Path::new("running") => {
+                    return Err(Error::Usage(format!(
+                        "{}: no such file, and {m}",
+                        path.display()
+                    )));
+                }
+                Err(e) => return Err(e),
+            }
         }
         let debug_dirs = arg.debug_dirs.to_vec();
         if metadata(path)?.is_dir() {

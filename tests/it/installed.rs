@@ -268,3 +268,53 @@ mod debian {
         assert!(r.stderr.contains("(debug info)"), "{}", r.stderr);
     }
 }
+
+#[test]
+fn a_release_takes_no_file_given_apart_and_a_staging_tree_is_modules() {
+    let r = root("installed-plain", false);
+    let module = kernels().join("v1/modules/extra/kmi_b.ko");
+    let v = kernels().join("v2/vmlinux");
+    let res = run(
+        "kmi",
+        &[
+            "modcheck",
+            "--root",
+            s(&r),
+            s(&module),
+            "--kernel",
+            RELEASE,
+            "--vmlinux",
+            s(&v),
+        ],
+    );
+    assert_eq!(res.code, 2, "{}", res.stderr);
+    assert!(
+        res.stderr.contains("names an installed kernel"),
+        "{}",
+        res.stderr
+    );
+    // `make modules_install INSTALL_MOD_PATH=staging`: modules, no kernel.
+    let staging = scratch("installed-staging");
+    copy_tree(
+        &kernels().join("v1/modules"),
+        &staging.join(format!("lib/modules/{RELEASE}")),
+    );
+    let res = run(
+        "kmi",
+        &[
+            "symbols",
+            "extract",
+            "--kernel",
+            s(&staging.join(format!("lib/modules/{RELEASE}"))),
+            s(&module),
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(res.code, 0, "{}", res.stderr);
+    assert!(
+        res.stderr.contains("reading the modules only"),
+        "{}",
+        res.stderr
+    );
+}
