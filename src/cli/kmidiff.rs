@@ -270,17 +270,6 @@ fn side(src: &Source, g: &crate::graph::Graph, rep: Option<&ReadReport>) -> Side
 /// Run with parsed arguments, writing the report to `out`. Returns the exit status.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
-    if let Some(o) = &args.output {
-        let mut inputs = vec![
-            args.first_modules_dir.as_path(),
-            args.second_modules_dir.as_path(),
-        ];
-        for list in [&args.whitelist, &args.suppressions, &args.allow] {
-            inputs.extend(list.iter().map(PathBuf::as_path));
-        }
-        inputs.extend(args.kernels.paths());
-        crate::cli::refuse_input_as_output(o, &inputs)?;
-    }
     let (a_in, b_in) = crate::cli::two_kernels(
         "kmidiff",
         &args.kernels.side(
@@ -297,6 +286,14 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         ),
         Needs::Types,
     )?;
+    if let Some(o) = &args.output {
+        let mut inputs = a_in.paths();
+        inputs.extend(b_in.paths());
+        for list in [&args.whitelist, &args.suppressions, &args.allow] {
+            inputs.extend(list.iter().map(PathBuf::as_path));
+        }
+        crate::cli::refuse_input_as_output(o, &inputs)?;
+    }
     let whitelist = if args.whitelist.is_empty() {
         None
     } else {

@@ -297,14 +297,29 @@ pub fn refuse_input_as_output(
     let Ok(o) = std::fs::metadata(output) else {
         return Ok(());
     };
+    if !o.is_file() {
+        return Ok(());
+    }
+    let real = std::fs::canonicalize(output).ok();
     for i in inputs {
-        if let Ok(m) = std::fs::metadata(i)
-            && (m.dev(), m.ino()) == (o.dev(), o.ino())
-            && o.is_file()
-        {
+        let Ok(m) = std::fs::metadata(i) else {
+            continue;
+        };
+        // A file of a kernel tree (its vmlinux, a module) is an input too.
+        let within = m.is_dir()
+            && real
+                .as_ref()
+                .zip(std::fs::canonicalize(i).ok())
+                .is_some_and(|(r, d)| r.starts_with(d));
+        if (m.dev(), m.ino()) == (o.dev(), o.ino()) || within {
             return Err(crate::Error::Usage(format!(
-                "the output {} is the input {}: not replacing it",
+                "the output {} is {} {}: not replacing it",
                 output.display(),
+                if within {
+                    "a file of the input"
+                } else {
+                    "the input"
+                },
                 i.display()
             )));
         }

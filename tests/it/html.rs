@@ -233,4 +233,31 @@ fn render_errors_name_the_file() {
     );
     one_line(&r, 2, "is the input");
     assert_eq!(std::fs::read(&copy).unwrap(), before);
+    // Nor a file of a tree read as a kernel, named or found.
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::copy(kernels().join("v1/vmlinux"), tree.join("vmlinux")).unwrap();
+    std::fs::copy(
+        kernels().join("v1/modules/extra/kmi_a.ko"),
+        tree.join("kmi_a.ko"),
+    )
+    .unwrap();
+    let before = std::fs::read(tree.join("vmlinux")).unwrap();
+    let r = run(
+        "kmidiff",
+        &["-o", s(&tree.join("vmlinux")), s(&tree), s(&tree)],
+    );
+    one_line(&r, 2, "is a file of the input");
+    let r = run(
+        "kmi",
+        &["abi-check", "-o", s(&tree.join("vmlinux")), s(&tree), s(d2)],
+    );
+    one_line(&r, 2, "is a file of the input");
+    assert!(std::fs::read(tree.join("vmlinux")).unwrap() == before);
+    // A new file in a tree is not an input.
+    let r = run(
+        "kmidiff",
+        &["-o", s(&tree.join("report.txt")), s(&tree), s(&tree)],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }

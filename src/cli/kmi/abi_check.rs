@@ -62,12 +62,6 @@ pub struct Args {
 
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let t0 = Instant::now();
-    if let Some(o) = &args.output {
-        let mut inputs = vec![args.old.as_path(), args.new.as_path()];
-        inputs.extend(args.ignore.iter().map(PathBuf::as_path));
-        inputs.extend(args.kernels.paths());
-        crate::cli::refuse_input_as_output(o, &inputs)?;
-    }
     let rules = IgnoreRules::load(&args.ignore)?;
     let (old, new) = crate::cli::two_kernels(
         "kmi",
@@ -75,6 +69,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         &args.kernels.side(2, &args.new, &[], "NEW"),
         Needs::Symbols,
     )?;
+    if let Some(o) = &args.output {
+        let mut inputs = old.paths();
+        inputs.extend(new.paths());
+        inputs.extend(args.ignore.iter().map(PathBuf::as_path));
+        crate::cli::refuse_input_as_output(o, &inputs)?;
+    }
     if args.explain && !(old.has_types() && new.has_types()) {
         return Err(Error::Usage(
             "--explain needs types on both sides (kernel trees with debug info, or kmi dumps), not Module.symvers"
