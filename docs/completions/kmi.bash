@@ -146,7 +146,7 @@ _kmi() {
             return 0
             ;;
         kmi__subcmd__abi__subcmd__check)
-            opts="-o -j -h --l1 --vmlinux1 --l2 --vmlinux2 --system-map1 --system-map2 --symvers1 --symvers2 --types --ignore --explain --format --output --verbose --threads --max-input-size --root --help"
+            opts="-o -j -h -V --l1 --vmlinux1 --l2 --vmlinux2 --system-map1 --system-map2 --symvers1 --symvers2 --types --ignore --explain --format --output --verbose --threads --max-input-size --root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -228,7 +228,7 @@ _kmi() {
             return 0
             ;;
         kmi__subcmd__completions)
-            opts="-j -h --command --threads --max-input-size --root --help bash zsh fish"
+            opts="-j -h -V --command --threads --max-input-size --root --help --version bash zsh fish"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -262,7 +262,7 @@ _kmi() {
             return 0
             ;;
         kmi__subcmd__dump)
-            opts="-o -w -j -h --output --vmlinux --system-map --symvers --types --kmi-whitelist --d --debug-info-dir --verbose --threads --max-input-size --root --help"
+            opts="-o -w -j -h -V --output --vmlinux --system-map --symvers --types --kmi-whitelist --d --debug-info-dir --verbose --threads --max-input-size --root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -514,7 +514,7 @@ _kmi() {
             return 0
             ;;
         kmi__subcmd__man)
-            opts="-j -h --threads --max-input-size --root --help"
+            opts="-j -h -V --threads --max-input-size --root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -544,7 +544,7 @@ _kmi() {
             return 0
             ;;
         kmi__subcmd__modcheck)
-            opts="-j -h --kernel --vmlinux --system-map --symvers --vermagic --explain --failures-only --format --verbose --threads --max-input-size --root --help"
+            opts="-j -h -V --kernel --vmlinux --system-map --symvers --vermagic --explain --failures-only --format --verbose --threads --max-input-size --root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -598,7 +598,7 @@ _kmi() {
             return 0
             ;;
         kmi__subcmd__render)
-            opts="-o -j -h --output --threads --max-input-size --root --help"
+            opts="-o -j -h -V --output --threads --max-input-size --root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -636,7 +636,7 @@ _kmi() {
             return 0
             ;;
         kmi__subcmd__suppressions)
-            opts="-j -h --threads --max-input-size --root --help keys help"
+            opts="-j -h -V --threads --max-input-size --root --help --version keys help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -708,7 +708,7 @@ _kmi() {
             return 0
             ;;
         kmi__subcmd__suppressions__subcmd__keys)
-            opts="-j -h --threads --max-input-size --root --help"
+            opts="-j -h -V --threads --max-input-size --root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -738,7 +738,7 @@ _kmi() {
             return 0
             ;;
         kmi__subcmd__symbols)
-            opts="-j -h --threads --max-input-size --root --help extract check help"
+            opts="-j -h -V --threads --max-input-size --root --help --version extract check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -768,7 +768,7 @@ _kmi() {
             return 0
             ;;
         kmi__subcmd__symbols__subcmd__check)
-            opts="-j -h --list --kernel --vmlinux --system-map --symvers --strict --format --threads --max-input-size --root --help"
+            opts="-j -h -V --list --kernel --vmlinux --system-map --symvers --strict --format --threads --max-input-size --root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -822,7 +822,7 @@ _kmi() {
             return 0
             ;;
         kmi__subcmd__symbols__subcmd__extract)
-            opts="-o -j -h --kernel --vmlinux --system-map --symvers --output --additions-only --threads --max-input-size --root --help"
+            opts="-o -j -h -V --kernel --vmlinux --system-map --symvers --output --additions-only --threads --max-input-size --root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

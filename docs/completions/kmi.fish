@@ -58,6 +58,7 @@ complete -c kmi -n "__fish_kmi_using_subcommand abi-check" -l root -d 'Where a k
 complete -c kmi -n "__fish_kmi_using_subcommand abi-check" -l explain -d 'Explain each CRC change by the type change behind it (trees with debug info, or dumps, on both sides)'
 complete -c kmi -n "__fish_kmi_using_subcommand abi-check" -l verbose -d 'Print each phase with its time on stderr'
 complete -c kmi -n "__fish_kmi_using_subcommand abi-check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kmi -n "__fish_kmi_using_subcommand abi-check" -s V -l version -d 'Print version'
 complete -c kmi -n "__fish_kmi_using_subcommand modcheck" -l kernel -d 'The kernel to load them into: tree, modules dir with --vmlinux, vmlinux, kmi dump, Module.symvers, or an installed kernel\'s release' -r -F
 complete -c kmi -n "__fish_kmi_using_subcommand modcheck" -l vmlinux -d 'vmlinux of the kernel (--kernel is then its modules directory)' -r -F
 complete -c kmi -n "__fish_kmi_using_subcommand modcheck" -l system-map -d 'The kernel\'s System.map (from its -dbg package, or /proc/kallsyms): the exports of a vmlinux without ELF headers (an arm64 Image) are decoded with it' -r -F
@@ -72,6 +73,7 @@ complete -c kmi -n "__fish_kmi_using_subcommand modcheck" -l explain -d 'Explain
 complete -c kmi -n "__fish_kmi_using_subcommand modcheck" -l failures-only -d 'List only the modules that would not load'
 complete -c kmi -n "__fish_kmi_using_subcommand modcheck" -l verbose -d 'Print each phase with its time on stderr'
 complete -c kmi -n "__fish_kmi_using_subcommand modcheck" -s h -l help -d 'Print help'
+complete -c kmi -n "__fish_kmi_using_subcommand modcheck" -s V -l version -d 'Print version'
 complete -c kmi -n "__fish_kmi_using_subcommand dump" -s o -l output -d 'Output file; \'-\' writes to stdout; a name ending in .gz is gzipped' -r -F
 complete -c kmi -n "__fish_kmi_using_subcommand dump" -l vmlinux -d 'vmlinux of the kernel, when it is not KERNEL/vmlinux' -r -F
 complete -c kmi -n "__fish_kmi_using_subcommand dump" -l system-map -d 'The kernel\'s System.map (from its -dbg package, or /proc/kallsyms): the exports of a vmlinux without ELF headers (an arm64 Image) are decoded with it' -r -F
@@ -86,10 +88,12 @@ complete -c kmi -n "__fish_kmi_using_subcommand dump" -l max-input-size -d 'Most
 complete -c kmi -n "__fish_kmi_using_subcommand dump" -l root -d 'Where a kernel named by its release (or `running`) is looked up: an unpacked package, a chroot, a mounted image [default: /]' -r -F
 complete -c kmi -n "__fish_kmi_using_subcommand dump" -l verbose -d 'Print what was read and how long it took on stderr'
 complete -c kmi -n "__fish_kmi_using_subcommand dump" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kmi -n "__fish_kmi_using_subcommand dump" -s V -l version -d 'Print version'
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and not __fish_seen_subcommand_from extract check help" -s j -l threads -d 'Worker threads (0: one per core)' -r
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and not __fish_seen_subcommand_from extract check help" -l max-input-size -d 'Most bytes one input may decompress to (e.g. 4G); xz inputs get a quarter of it, text inputs an eighth [default: 2G]' -r
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and not __fish_seen_subcommand_from extract check help" -l root -d 'Where a kernel named by its release (or `running`) is looked up: an unpacked package, a chroot, a mounted image [default: /]' -r -F
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and not __fish_seen_subcommand_from extract check help" -s h -l help -d 'Print help'
+complete -c kmi -n "__fish_kmi_using_subcommand symbols; and not __fish_seen_subcommand_from extract check help" -s V -l version -d 'Print version'
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and not __fish_seen_subcommand_from extract check help" -f -a "extract" -d 'Write the kernel symbols that the given modules import as an Android symbol list ([abi_symbol_list], sorted, one per line)'
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and not __fish_seen_subcommand_from extract check help" -f -a "check" -d 'Check that the given modules import only symbols of the lists (exit 4 on a violation)'
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and not __fish_seen_subcommand_from extract check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -103,6 +107,7 @@ complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcomm
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcommand_from extract" -l max-input-size -d 'Most bytes one input may decompress to (e.g. 4G); xz inputs get a quarter of it, text inputs an eighth [default: 2G]' -r
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcommand_from extract" -l root -d 'Where a kernel named by its release (or `running`) is looked up: an unpacked package, a chroot, a mounted image [default: /]' -r -F
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcommand_from extract" -s h -l help -d 'Print help'
+complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcommand_from extract" -s V -l version -d 'Print version'
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcommand_from check" -l list -d 'Symbol list (Android [abi_symbol_list], libabigail *whitelist / *stablelist INI, or one symbol per line); repeatable, unioned' -r -F
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcommand_from check" -l kernel -d 'The kernel: a tree (directory with vmlinux and its modules below it), a modules directory with --vmlinux, a lone vmlinux, a kmi dump or a Module.symvers' -r -F
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcommand_from check" -l vmlinux -d 'vmlinux of the kernel, when it is not KERNEL/vmlinux' -r -F
@@ -115,6 +120,7 @@ complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcomm
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcommand_from check" -l root -d 'Where a kernel named by its release (or `running`) is looked up: an unpacked package, a chroot, a mounted image [default: /]' -r -F
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcommand_from check" -l strict -d 'Also flag listed symbols that the kernel does not export'
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcommand_from help" -f -a "extract" -d 'Write the kernel symbols that the given modules import as an Android symbol list ([abi_symbol_list], sorted, one per line)'
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check that the given modules import only symbols of the lists (exit 4 on a violation)'
 complete -c kmi -n "__fish_kmi_using_subcommand symbols; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -123,28 +129,33 @@ complete -c kmi -n "__fish_kmi_using_subcommand render" -s j -l threads -d 'Work
 complete -c kmi -n "__fish_kmi_using_subcommand render" -l max-input-size -d 'Most bytes one input may decompress to (e.g. 4G); xz inputs get a quarter of it, text inputs an eighth [default: 2G]' -r
 complete -c kmi -n "__fish_kmi_using_subcommand render" -l root -d 'Where a kernel named by its release (or `running`) is looked up: an unpacked package, a chroot, a mounted image [default: /]' -r -F
 complete -c kmi -n "__fish_kmi_using_subcommand render" -s h -l help -d 'Print help'
+complete -c kmi -n "__fish_kmi_using_subcommand render" -s V -l version -d 'Print version'
 complete -c kmi -n "__fish_kmi_using_subcommand suppressions; and not __fish_seen_subcommand_from keys help" -s j -l threads -d 'Worker threads (0: one per core)' -r
 complete -c kmi -n "__fish_kmi_using_subcommand suppressions; and not __fish_seen_subcommand_from keys help" -l max-input-size -d 'Most bytes one input may decompress to (e.g. 4G); xz inputs get a quarter of it, text inputs an eighth [default: 2G]' -r
 complete -c kmi -n "__fish_kmi_using_subcommand suppressions; and not __fish_seen_subcommand_from keys help" -l root -d 'Where a kernel named by its release (or `running`) is looked up: an unpacked package, a chroot, a mounted image [default: /]' -r -F
 complete -c kmi -n "__fish_kmi_using_subcommand suppressions; and not __fish_seen_subcommand_from keys help" -s h -l help -d 'Print help'
+complete -c kmi -n "__fish_kmi_using_subcommand suppressions; and not __fish_seen_subcommand_from keys help" -s V -l version -d 'Print version'
 complete -c kmi -n "__fish_kmi_using_subcommand suppressions; and not __fish_seen_subcommand_from keys help" -f -a "keys" -d 'Print every section and key of a suppression file: its value, what it does, and whether it is supported, accepted and ignored, or refused'
 complete -c kmi -n "__fish_kmi_using_subcommand suppressions; and not __fish_seen_subcommand_from keys help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kmi -n "__fish_kmi_using_subcommand suppressions; and __fish_seen_subcommand_from keys" -s j -l threads -d 'Worker threads (0: one per core)' -r
 complete -c kmi -n "__fish_kmi_using_subcommand suppressions; and __fish_seen_subcommand_from keys" -l max-input-size -d 'Most bytes one input may decompress to (e.g. 4G); xz inputs get a quarter of it, text inputs an eighth [default: 2G]' -r
 complete -c kmi -n "__fish_kmi_using_subcommand suppressions; and __fish_seen_subcommand_from keys" -l root -d 'Where a kernel named by its release (or `running`) is looked up: an unpacked package, a chroot, a mounted image [default: /]' -r -F
 complete -c kmi -n "__fish_kmi_using_subcommand suppressions; and __fish_seen_subcommand_from keys" -s h -l help -d 'Print help'
+complete -c kmi -n "__fish_kmi_using_subcommand suppressions; and __fish_seen_subcommand_from keys" -s V -l version -d 'Print version'
 complete -c kmi -n "__fish_kmi_using_subcommand suppressions; and __fish_seen_subcommand_from help" -f -a "keys" -d 'Print every section and key of a suppression file: its value, what it does, and whether it is supported, accepted and ignored, or refused'
 complete -c kmi -n "__fish_kmi_using_subcommand suppressions; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kmi -n "__fish_kmi_using_subcommand man" -s j -l threads -d 'Worker threads (0: one per core)' -r
 complete -c kmi -n "__fish_kmi_using_subcommand man" -l max-input-size -d 'Most bytes one input may decompress to (e.g. 4G); xz inputs get a quarter of it, text inputs an eighth [default: 2G]' -r
 complete -c kmi -n "__fish_kmi_using_subcommand man" -l root -d 'Where a kernel named by its release (or `running`) is looked up: an unpacked package, a chroot, a mounted image [default: /]' -r -F
 complete -c kmi -n "__fish_kmi_using_subcommand man" -s h -l help -d 'Print help'
+complete -c kmi -n "__fish_kmi_using_subcommand man" -s V -l version -d 'Print version'
 complete -c kmi -n "__fish_kmi_using_subcommand completions" -l command -d 'The command to complete' -r -f -a "kmi\t''
 kmidiff\t''"
 complete -c kmi -n "__fish_kmi_using_subcommand completions" -s j -l threads -d 'Worker threads (0: one per core)' -r
 complete -c kmi -n "__fish_kmi_using_subcommand completions" -l max-input-size -d 'Most bytes one input may decompress to (e.g. 4G); xz inputs get a quarter of it, text inputs an eighth [default: 2G]' -r
 complete -c kmi -n "__fish_kmi_using_subcommand completions" -l root -d 'Where a kernel named by its release (or `running`) is looked up: an unpacked package, a chroot, a mounted image [default: /]' -r -F
 complete -c kmi -n "__fish_kmi_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c kmi -n "__fish_kmi_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c kmi -n "__fish_kmi_using_subcommand help; and not __fish_seen_subcommand_from abi-check modcheck dump symbols render suppressions man completions help" -f -a "abi-check" -d 'Symbol-level ABI check between two builds (Module.symvers or kernel trees)'
 complete -c kmi -n "__fish_kmi_using_subcommand help; and not __fish_seen_subcommand_from abi-check modcheck dump symbols render suppressions man completions help" -f -a "modcheck" -d 'Will these modules load into that kernel? If not, why?'
 complete -c kmi -n "__fish_kmi_using_subcommand help; and not __fish_seen_subcommand_from abi-check modcheck dump symbols render suppressions man completions help" -f -a "dump" -d 'Write a kernel\'s KMI (exports and type graph) to a baseline file'

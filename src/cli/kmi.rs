@@ -17,6 +17,7 @@ use std::io::Write;
 #[command(
     name = "kmi",
     version,
+    propagate_version = true,
     about = "Kernel Module Interface tools: ABI checks, module load checks, baselines, symbol lists",
     long_about = "Kernel Module Interface tools sharing kmidiff's readers and comparison.\n\n\
 Exit status: 0 no change / success, 1 error, 2 usage error, 4 change (or a module that would \

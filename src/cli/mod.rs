@@ -305,8 +305,19 @@ pub fn refuse_input_as_output(
         let Ok(m) = std::fs::metadata(i) else {
             continue;
         };
-        // A file of a kernel tree (its vmlinux, a module) is an input too.
-        let within = m.is_dir()
+        // A file of a kernel tree (its vmlinux, a module) is an input too;
+        // a report written beside them is not.
+        let binary = output
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| {
+                n == "vmlinux"
+                    || [".ko", ".ko.xz", ".ko.zst", ".ko.gz", ".debug"]
+                        .iter()
+                        .any(|e| n.ends_with(e))
+            });
+        let within = binary
+            && m.is_dir()
             && real
                 .as_ref()
                 .zip(std::fs::canonicalize(i).ok())

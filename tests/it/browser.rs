@@ -312,6 +312,30 @@ fn a_reader_finds_follows_expands_and_filters_in_chromium() {
     );
     b.script("window.scrollTo(0, 0); return true");
 
+    // A kind said of types and symbols alike (a size) keeps the types
+    // whose size changed, and the interfaces that reach them.
+    b.click("#clear");
+    b.click("#kind option[value='size_changed']");
+    b.until(
+        "the kind filter",
+        "return document.getElementById('type-struct-kmi_buffer').hidden",
+    );
+    for t in [
+        "#type-struct-kmi_config",
+        "#type-struct-kmi_device",
+        "#type-struct-kmi_stats",
+    ] {
+        assert!(b.shown(t), "{t} changed size");
+    }
+    assert!(b.shown("#sym-kmi_a_send"), "reaches struct kmi_device");
+
+    // Printing builds and opens every change tree.
+    b.script("window.dispatchEvent(new Event('beforeprint')); return true");
+    let unbuilt = b.script(
+        "return [...document.querySelectorAll('details.tree')].filter(d => !d.open || !d.hasAttribute('data-built')).length",
+    );
+    assert_eq!(unbuilt, 0, "trees not built for print");
+
     // A bar of the chart sets the module filter.
     b.click("#clear");
     b.click("#modules a[href='#module=kmi_b']");

@@ -206,6 +206,14 @@ fn render_errors_name_the_file() {
     one_line(&run("kmi", &["render", s(&junk)]), 1, "junk.json: not JSON");
     std::fs::write(&junk, "[\"kmidiff-report/2\"]").unwrap();
     one_line(&run("kmi", &["render", s(&junk)]), 1, "not a JSON object");
+    std::fs::write(&junk, "{\"schema\": \"kmi-abi-check/2\"}").unwrap();
+    one_line(
+        &run("kmi", &["render", s(&junk)]),
+        1,
+        "no valid \"changes\"",
+    );
+    std::fs::write(&junk, "{\"schema\": 1}").unwrap();
+    one_line(&run("kmi", &["render", s(&junk)]), 1, "is not a string");
     std::fs::write(&junk, "{\"schema\": \"other/1\"}").unwrap();
     one_line(&run("kmi", &["render", s(&junk)]), 1, "schema \"other/1\"");
     one_line(&run("kmi", &["render", "no-such.json"]), 1, "no-such.json");
@@ -254,10 +262,18 @@ fn render_errors_name_the_file() {
     );
     one_line(&r, 2, "is a file of the input");
     assert!(std::fs::read(tree.join("vmlinux")).unwrap() == before);
-    // A new file in a tree is not an input.
+    // A report beside them is not an input, new or replaced.
+    let _ = std::fs::remove_file(tree.join("report.txt"));
+    for _ in 0..2 {
+        let r = run(
+            "kmidiff",
+            &["-o", s(&tree.join("report.txt")), s(&tree), s(&tree)],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
     let r = run(
         "kmidiff",
-        &["-o", s(&tree.join("report.txt")), s(&tree), s(&tree)],
+        &["-o", s(&tree.join("kmi_a.ko")), s(&tree), s(&tree)],
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    one_line(&r, 2, "is a file of the input");
 }

@@ -4,7 +4,9 @@
 //! from.
 
 use super::chart::{self, Bar};
-use super::page::{anchor, controls, count, esc, head, plural, section_start, tail};
+use super::page::{
+    anchor, controls, count, esc, head, module_label, module_value, plural, section_start, tail,
+};
 use crate::compare::ChangeKind;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -255,7 +257,7 @@ pub fn write(doc: &Value, w: &mut dyn Write) -> io::Result<()> {
             out,
             "<article class=\"e s\" id=\"{id}\" data-m=\"{}\" data-k=\"{}\" data-b=\"{}\" data-t=\"{}\">\
 <h3><a href=\"#{id}\">{}</a><span class=\"mod\">{}</span>{tags}</h3><ul class=\"sc\">{lines}</ul></article>",
-            esc(module),
+            esc(&module_value(module)),
             esc(&kinds.join(" ")),
             u8::from(breaking),
             refs.iter()
@@ -263,7 +265,7 @@ pub fn write(doc: &Value, w: &mut dyn Write) -> io::Result<()> {
                 .collect::<Vec<_>>()
                 .join(" "),
             esc(name),
-            esc(module)
+            esc(module_label(module))
         );
     }
     out.push_str("</section>\n</main>\n");

@@ -2,7 +2,7 @@
 //! release's changes sit is seen at a glance, and a bar links to the module
 //! filter.
 
-use super::page::{count, esc};
+use super::page::{count, esc, module_label, module_value};
 use std::fmt::Write as _;
 
 /// How many modules get a bar; the rest are summed in one line below.
@@ -52,17 +52,17 @@ pub fn bars(mut bars: Vec<Bar>, title: &str) -> String {
             .filter(|(n, _)| **n > 0)
             .map(|(n, w)| format!("{} {w}", count(*n)))
             .collect();
-        let label = format!("{}: {}", b.module, words.join(", "));
+        let label = format!("{}: {}", module_label(&b.module), words.join(", "));
         let _ = write!(
             s,
-            "<a href=\"#module={}\" role=\"listitem\" aria-label=\"{}\"><title>{}</title>\
+            "<g role=\"listitem\"><a href=\"#module={}\" aria-label=\"{}\"><title>{}</title>\
 <text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-            percent(&b.module),
+            percent(&module_value(&b.module)),
             esc(&label),
             esc(&label),
             label_w - 6.0,
             y + row_h * 0.65,
-            esc(&shorten(&b.module, 26))
+            esc(&shorten(module_label(&b.module), 26))
         );
         let mut x = label_w;
         for (n, c) in b.parts.iter().zip(COLOURS) {
@@ -79,7 +79,7 @@ pub fn bars(mut bars: Vec<Bar>, title: &str) -> String {
         }
         let _ = writeln!(
             s,
-            "<text x=\"{:.1}\" y=\"{}\">{}</text></a>",
+            "<text x=\"{:.1}\" y=\"{}\">{}</text></a></g>",
             x + 5.0,
             y + row_h * 0.65,
             count(total(b))

@@ -3,11 +3,13 @@
 //! added and changed interfaces.
 
 use super::chart::{self, Bar};
-use super::page::{anchor, controls, count, esc, head, plural, section_start, tail};
+use super::page::{
+    anchor, controls, count, esc, head, module_label, module_value, plural, section_start, tail,
+};
 use crate::compare::{ChangeKind, Detail};
 use crate::report::model::{Changed, Leaf, Report, Side, Sym};
 use crate::report::{Units, json, text};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -205,21 +207,34 @@ fn declaration(s: &Sym) -> String {
     }
 }
 
+/// The element id of a symbol: `sym-NAME`, unique in the page even if two
+/// names encoded alike (links name the first).
+fn sym_id(name: &str, used: &mut FxHashSet<String>) -> String {
+    let id = anchor("sym", name);
+    if used.insert(id.clone()) {
+        return id;
+    }
+    let mut n = 2;
+    while !used.insert(format!("{id}-{n}")) {
+        n += 1;
+    }
+    format!("{id}-{n}")
+}
+
 /// A removed or added interface.
-fn lone_symbol(s: &Sym, kind: ChangeKind, out: &mut String) {
+fn lone_symbol(s: &Sym, kind: ChangeKind, used: &mut FxHashSet<String>, out: &mut String) {
     let appr = approved(&s.approved);
     let breaking = kind.breaking() && !appr;
+    let id = sym_id(&s.name, used);
     let _ = writeln!(
         out,
-        "<article class=\"e s\" id=\"{}\" data-m=\"{}\" data-k=\"{}\" data-b=\"{}\">\
-<h3><a href=\"#{}\">{}</a><span class=\"mod\">{}</span>{}</h3>{}{}{}</article>",
-        anchor("sym", &s.name),
-        esc(&s.module),
+        "<article class=\"e s\" id=\"{id}\" data-m=\"{}\" data-k=\"{}\" data-b=\"{}\">\
+<h3><a href=\"#{id}\">{}</a><span class=\"mod\">{}</span>{}</h3>{}{}{}</article>",
+        esc(&module_value(&s.module)),
         kind.id(),
         u8::from(breaking),
-        anchor("sym", &s.name),
         esc(&s.name),
-        esc(&s.module),
+        esc(module_label(&s.module)),
         tags(breaking, appr),
         declaration(s),
         symbol_meta(s),
@@ -227,7 +242,7 @@ fn lone_symbol(s: &Sym, kind: ChangeKind, out: &mut String) {
     );
 }
 
-fn changed_symbol(c: &Changed, types: &Types<'_>, out: &mut String) {
+fn changed_symbol(c: &Changed, types: &Types<'_>, used: &mut FxHashSet<String>, out: &mut String) {
     let mut kinds: Vec<&'static str> = Vec::new();
     let mut lines = String::new();
     let mut breaking = false;
@@ -255,17 +270,17 @@ fn changed_symbol(c: &Changed, types: &Types<'_>, out: &mut String) {
     let appr = approved(&c.approved);
     let breaking = breaking && !appr;
     let s = &c.symbol;
-    let id = anchor("sym", &s.name);
+    let id = sym_id(&s.name, used);
     let _ = write!(
         out,
         "<article class=\"e s\" id=\"{id}\" data-m=\"{}\" data-k=\"{}\" data-b=\"{}\" data-t=\"{}\">\
 <h3><a href=\"#{id}\">{}</a><span class=\"mod\">{}</span>{}</h3>{}",
-        esc(&s.module),
+        esc(&module_value(&s.module)),
         kinds.join(" "),
         u8::from(breaking),
         join_refs(&types.refs(&c.type_changes)),
         esc(&s.name),
-        esc(&s.module),
+        esc(module_label(&s.module)),
         tags(breaking, appr),
         declaration(s)
     );
@@ -382,7 +397,11 @@ fn verdict(r: &Report) -> String {
     let mut per_kind: BTreeMap<ChangeKind, usize> = BTreeMap::new();
     for c in r.changed.iter().filter(|c| live(&c.approved)) {
         let ks: BTreeSet<ChangeKind> = c.symbol_changes.iter().filter_map(sym_kind).collect();
-        for k in ks.into_iter().filter(|k| k.breaking()) {
+        // An unexplained CRC change is a CRC change already counted.
+        for k in ks
+            .into_iter()
+            .filter(|k| k.breaking() && *k != ChangeKind::CrcUnexplained)
+        {
             *per_kind.entry(k).or_default() += 1;
         }
     }
@@ -393,7 +412,17 @@ fn verdict(r: &Report) -> String {
     for (k, n) in &per_kind {
         parts.push(format!("{} {}", count(*n), k.label()));
     }
-    let (class, words) = if r.exit_code == 0 {
+    let entries = r.removed.len() + r.added.len() + r.changed.len() + r.changed_types.len();
+    let (class, words) = if r.exit_code == 0 && entries > 0 {
+        // Every entry approved (--allow): the exit status says no change.
+        (
+            "ok",
+            format!(
+                "No unapproved KMI change ({} approved)",
+                plural(entries, "entry", "entries")
+            ),
+        )
+    } else if r.exit_code == 0 {
         ("ok", "No KMI change".to_string())
     } else if !parts.is_empty() {
         ("bad", format!("Breaking KMI change: {}", parts.join(", ")))
@@ -547,6 +576,7 @@ pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
     // The entries, written as they are made: a report can be large.
     w.write_all(b"<main id=\"results\">\n")?;
     let mut buf = String::new();
+    let mut used = FxHashSet::default();
     let flush = |buf: &mut String, w: &mut dyn Write| -> io::Result<()> {
         w.write_all(buf.as_bytes())?;
         buf.clear();
@@ -580,7 +610,7 @@ pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
     ] {
         buf.push_str(&section_start(id, title, list.len()));
         for x in list {
-            lone_symbol(x, kind, &mut buf);
+            lone_symbol(x, kind, &mut used, &mut buf);
             if buf.len() > 1 << 16 {
                 flush(&mut buf, w)?;
             }
@@ -593,7 +623,7 @@ pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         r.changed.len(),
     ));
     for c in &r.changed {
-        changed_symbol(c, &types, &mut buf);
+        changed_symbol(c, &types, &mut used, &mut buf);
         if buf.len() > 1 << 16 {
             flush(&mut buf, w)?;
         }

@@ -43,6 +43,11 @@ pub fn render(json: &[u8], w: &mut dyn Write) -> Result<io::Result<()>, RenderEr
         ));
     }
     let head: Head = serde_json::from_slice(json)?;
+    if head.schema.as_ref().is_some_and(|s| !s.is_string()) {
+        return Err(RenderError::Schema(
+            "its \"schema\" is not a string: not a kmidiff or kmi abi-check JSON report".into(),
+        ));
+    }
     let schema = head
         .schema
         .as_ref()
@@ -57,6 +62,22 @@ pub fn render(json: &[u8], w: &mut dyn Write) -> Result<io::Result<()>, RenderEr
         }
         crate::abi_check::report::SCHEMA => {
             let doc: Value = serde_json::from_slice(json)?;
+            // What the page's verdict and entries rest on: without it a
+            // broken document would read as a green "no change".
+            let missing = [
+                ("changes", Value::is_array as fn(&Value) -> bool),
+                ("summary", Value::is_object),
+                ("old", Value::is_object),
+                ("new", Value::is_object),
+                ("exit_status", Value::is_i64),
+            ]
+            .into_iter()
+            .find(|(k, ok)| !doc.get(k).is_some_and(ok));
+            if let Some((k, _)) = missing {
+                return Err(RenderError::Schema(format!(
+                    "not a valid {schema} report: no valid \"{k}\""
+                )));
+            }
             Ok(write_abi_check(&doc, w))
         }
         crate::report::json::SCHEMA => Err(RenderError::Schema(format!(

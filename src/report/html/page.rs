@@ -81,6 +81,25 @@ pub fn tail(schema: &str) -> String {
     )
 }
 
+/// What an entry's module is filtered by: a baseline that records no
+/// module (STG) leaves it empty, which would read as "any module".
+pub fn module_value(m: &str) -> String {
+    if m.is_empty() {
+        "(none)".into()
+    } else {
+        m.to_string()
+    }
+}
+
+/// How a module is shown.
+pub fn module_label(m: &str) -> &str {
+    if m.is_empty() {
+        "(no module recorded)"
+    } else {
+        m
+    }
+}
+
 /// The search box and filters, hidden until the script shows them: without
 /// the script they would do nothing. `kinds` are the change kinds present,
 /// `modules` the modules with their number of entries.
@@ -91,7 +110,11 @@ pub fn controls(kinds: &[ChangeKind], modules: &BTreeMap<String, usize>) -> Stri
 <label>Change <select id=\"kind\"><option value=\"\" data-scope=\"\">any kind</option>",
     );
     for k in KINDS.iter().filter(|r| kinds.contains(&r.kind)) {
-        let scope = if k.scope.symbol() { "symbol" } else { "type" };
+        let scope = match (k.scope.symbol(), k.scope.of_type()) {
+            (true, true) => "both",
+            (true, false) => "symbol",
+            _ => "type",
+        };
         let _ = write!(
             s,
             "<option value=\"{}\" data-scope=\"{scope}\">{}</option>",
@@ -104,8 +127,8 @@ pub fn controls(kinds: &[ChangeKind], modules: &BTreeMap<String, usize>) -> Stri
         let _ = write!(
             s,
             "<option value=\"{}\">{} ({})</option>",
-            esc(m),
-            esc(m),
+            esc(&module_value(m)),
+            esc(module_label(m)),
             count(*n)
         );
     }

@@ -67,8 +67,10 @@
   function apply() {
     var text = q.value.trim().toLowerCase();
     var k = kindSel.value, m = modSel.value, b = brk.checked;
-    var kType = k && scope[k] === 'type';
-    var kSym = k && !kType;
+    // A kind of types, of symbols, or of both (a size): types match by
+    // their own kinds, interfaces by theirs or through the types they reach.
+    var kType = k && (scope[k] === 'type' || scope[k] === 'both');
+    var kSym = k && scope[k] === 'symbol';
     var named = types.map(function (t, i) { return !text || tNames[i].indexOf(text) >= 0; });
     var kinded = types.map(function (t, i) { return !kType || tKinds[i].indexOf(k) >= 0; });
     var viaName = text ? reaching(named.slice()) : null;
@@ -78,6 +80,7 @@
       if (b && s.getAttribute('data-b') !== '1') return false;
       if (kSym && sKinds[i].indexOf(k) < 0) return false;
       if (kType && sKinds[i].indexOf(k) < 0 && !touches(i, viaKind)) return false;
+      if (k && !kSym && !kType && sKinds[i].indexOf(k) < 0) return false;
       if (text && sNames[i].indexOf(text) < 0 && !touches(i, viaName)) return false;
       return true;
     });
@@ -95,7 +98,7 @@
       var c = sec.querySelector('.shown');
       if (c) c.textContent = String(n) === total ? '' : n + ' of ' + total + ' shown';
       var none = sec.querySelector('.none');
-      if (none) none.hidden = n > 0;
+      if (none) none.hidden = n > 0 || total === '0';
     });
     count.textContent = 'Showing ' + shown + ' of ' + entries.length + ' entries';
   }
@@ -181,9 +184,12 @@
     all('.more, button.all', p).forEach(function (x) { x.remove(); });
   });
 
-  // Entries take the focus when reached by a link or a key, not by Tab.
+  // Entries take the focus when reached by a link or a key, not by Tab;
+  // a control named by a link keeps its place in the tab order.
   function focus(el) {
-    if (!el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');
+    if (el.matches('article.e, section, main') && !el.hasAttribute('tabindex')) {
+      el.setAttribute('tabindex', '-1');
+    }
     el.focus({ preventScroll: true });
   }
 
@@ -217,10 +223,8 @@
     if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA' || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.key === '/') { e.preventDefault(); q.focus(); return; }
     if (e.key !== 'j' && e.key !== 'k') return;
-    var shown = entries.filter(function (x) { return !x.hidden; });
-    shown.sort(function (a, b) {
-      return a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
-    });
+    // `all` is in document order: types, then removed, added, changed.
+    var shown = all('article.e').filter(function (x) { return !x.hidden; });
     var cur = document.activeElement && document.activeElement.closest
       ? document.activeElement.closest('article.e') : null;
     var i = shown.indexOf(cur);
@@ -228,8 +232,12 @@
     if (next) { e.preventDefault(); focus(next); next.scrollIntoView({ block: 'start' }); }
   });
 
+  // Printed, every change tree is open and built (`toggle` comes too late).
   window.addEventListener('beforeprint', function () {
-    all('details.tree').forEach(function (d) { d.open = true; });
+    all('details.tree').forEach(function (d) {
+      if (!d.hasAttribute('data-built')) build(d);
+      d.open = true;
+    });
   });
 
   controls.hidden = false;
