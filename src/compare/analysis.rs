@@ -63,6 +63,51 @@ impl Comparison<'_> {
         })
     }
 
+    /// Several types of one name (two drivers' `struct priv`) are told
+    /// apart in reports by the file of their definition, `struct priv
+    /// (drivers/a/priv.h)`, and, in the same file, by a number; a name one
+    /// type bears stays as it is.
+    fn qualify(&self, leaves: &mut [LeafType]) {
+        let mut ambiguous = self.b.ambiguous_names();
+        ambiguous.extend(self.a.ambiguous_names());
+        let mut seen: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
+        for l in leaves.iter() {
+            *seen.entry(l.name.clone()).or_default() += 1;
+        }
+        for l in leaves.iter_mut() {
+            if !ambiguous.contains(&l.name) && seen.get(&l.name) == Some(&1) {
+                continue;
+            }
+            let diff = self.diffs.get(l.diff);
+            let file = self
+                .b
+                .files
+                .get(diff.b.index())
+                .copied()
+                .flatten()
+                .map(|f| self.b.str(f))
+                .or_else(|| {
+                    self.a
+                        .files
+                        .get(diff.a.index())
+                        .copied()
+                        .flatten()
+                        .map(|f| self.a.str(f))
+                });
+            l.name = format!("{} ({})", l.name, file.unwrap_or("file unknown"));
+        }
+        let mut count: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
+        let mut order: Vec<usize> = (0..leaves.len()).collect();
+        order.sort_by_key(|&i| leaves[i].diff);
+        for i in order {
+            let n = count.entry(leaves[i].name.clone()).or_default();
+            *n += 1;
+            if *n > 1 {
+                leaves[i].name = format!("{} #{n}", leaves[i].name);
+            }
+        }
+    }
+
     pub fn analyse(&self) -> Analysis {
         let n = self.diffs.diffs.len();
         // Leaf types: named, changed, with local content.
@@ -83,6 +128,7 @@ impl Comparison<'_> {
                 });
             }
         }
+        self.qualify(&mut leaves);
         leaves.sort_by(|a, b| a.name.cmp(&b.name).then(a.diff.cmp(&b.diff)));
         for (li, l) in leaves.iter().enumerate() {
             leaf_index[l.diff.0 as usize] = li;

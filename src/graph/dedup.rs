@@ -53,7 +53,9 @@ impl<'s> LocalGraph<'s> {
         LocalGraph { nodes, files }
     }
 
-    /// The dedup key of every node.
+    /// The dedup key of every node: its shape, which names the tags it
+    /// refers to without looking into them. Equal types have equal shapes;
+    /// which nodes of one shape are equal, [`Merger`] checks.
     pub fn keys(&self) -> Vec<u128> {
         let mut h = Hasher {
             g: self,
@@ -64,7 +66,7 @@ impl<'s> LocalGraph<'s> {
             buf: Vec::new(),
         };
         (0..self.nodes.len())
-            .map(|i| h.key(TypeId(i as u32), 0))
+            .map(|i| h.hash(TypeId(i as u32), 0, false))
             .collect()
     }
 }
@@ -388,9 +390,7 @@ pub fn complete_declarations(g: &Graph) -> (Graph, Vec<TypeId>) {
         files: local.files.clone(),
     };
     let keys = view.keys();
-    let mut out = Graph::new();
-    let mut merger = Merger::new();
-    let global = merger.merge(&mut out, &view, &keys);
+    let (out, global) = minimize(&view, &keys);
     // A declaration itself maps to where its definition went.
     let remap = (0..g.nodes.len())
         .map(|i| global[redirect(TypeId(i as u32)).index()])
@@ -398,11 +398,116 @@ pub fn complete_declarations(g: &Graph) -> (Graph, Vec<TypeId>) {
     (out, remap)
 }
 
+/// The smallest graph with the types of `view`: one node per class of
+/// structurally equal nodes (bisimilar: the same fields, and children equal
+/// in turn, cycles included), found by partition refinement. Classes start
+/// as the nodes of one key and one label (equal types have equal keys),
+/// and are split by their children's classes until no class splits. The
+/// class of a node is numbered by its first node, so the result does not
+/// depend on anything but `view`. Returns the graph and each node's id in it.
+pub fn minimize(view: &LocalGraph<'_>, keys: &[u128]) -> (Graph, Vec<TypeId>) {
+    let n = view.nodes.len();
+    let mut class: Vec<u32> = Vec::with_capacity(n);
+    {
+        let mut ids: FxHashMap<(u128, Vec<u8>), u32> = FxHashMap::default();
+        let mut buf = Vec::new();
+        for (i, node) in view.nodes.iter().enumerate() {
+            buf.clear();
+            label(node, &mut buf);
+            let next = ids.len() as u32;
+            let k = keys.get(i).copied().unwrap_or(0);
+            class.push(*ids.entry((k, buf.clone())).or_insert(next));
+        }
+    }
+    let child_class = |class: &[u32], c: TypeId| class.get(c.index()).copied().unwrap_or(u32::MAX);
+    let mut count = class.iter().copied().max().map_or(0, |m| m as usize + 1);
+    loop {
+        let mut ids: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+        let mut sig = Vec::new();
+        let mut next = Vec::with_capacity(n);
+        for (i, node) in view.nodes.iter().enumerate() {
+            sig.clear();
+            sig.push(class[i]);
+            sig.extend(node.children().map(|c| child_class(&class, c)));
+            let fresh = ids.len() as u32;
+            next.push(match ids.get(&sig) {
+                Some(&id) => id,
+                None => {
+                    ids.insert(sig.clone(), fresh);
+                    fresh
+                }
+            });
+        }
+        let now = ids.len();
+        class = next;
+        // A refinement only splits classes: the same count is a fixpoint.
+        if now == count {
+            break;
+        }
+        count = now;
+    }
+    // One node per class, from its first node; void stays void.
+    let mut out = Graph::new();
+    let mut id_of_class: Vec<Option<TypeId>> = vec![None; count];
+    let mut rep: Vec<usize> = Vec::new();
+    let mut global = Vec::with_capacity(n);
+    for (i, node) in view.nodes.iter().enumerate() {
+        let c = class[i] as usize;
+        let id = match id_of_class[c] {
+            Some(id) => id,
+            None => {
+                let id = if matches!(node, Node::Void) {
+                    Graph::VOID
+                } else {
+                    rep.push(i);
+                    out.add(Node::Void, None)
+                };
+                id_of_class[c] = Some(id);
+                id
+            }
+        };
+        global.push(id);
+    }
+    let placed: Vec<Option<TypeId>> = global.iter().copied().map(Some).collect();
+    for i in rep {
+        fill(
+            &mut out,
+            &view.nodes[i],
+            view.files.get(i).copied().flatten(),
+            global[i],
+            &placed,
+            |s| s,
+        );
+    }
+    (out, global)
+}
+
 /// Accumulates local graphs into one [`Graph`].
+///
+/// A key is only a filter: two nodes are merged when they are structurally
+/// equal all the way down, cycles included, which [`Merger`] checks before
+/// every merge. Keys stop at tags one level deep, so two drivers' `struct
+/// priv { struct inner *p; }` whose `struct inner` differ share a key (and
+/// so does everything that points at them); the check tells them apart, and
+/// both become nodes.
 #[derive(Default)]
 pub struct Merger {
     index: FxHashMap<u128, TypeId>,
+    /// Further nodes of a key that `index` holds: equal keys, other types.
+    more: FxHashMap<u128, Vec<TypeId>>,
+    /// The key of every global node (by index), to refuse a pair at once.
+    key_of: Vec<u128>,
+    /// Local nodes whose key matched a node they were not equal to.
+    pub collisions: usize,
+    /// The first definition of each tag met: a unit's declaration-only
+    /// tag stands for it (see [`completes`]).
+    defs: FxHashMap<(crate::graph::Tag, String), TypeId>,
 }
+
+/// What a check of one local node against one global node found: the
+/// local nodes it proved equal to global ones, or that they differ.
+type Proof = Option<Vec<(usize, TypeId)>>;
+pub static STEPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl Merger {
     pub fn new() -> Self {
@@ -421,47 +526,367 @@ impl Merger {
         self.merge_nodes(g, &part.nodes, &part.files, keys, |n| part.str(n))
     }
 
+    fn candidates(&self, k: u128) -> impl Iterator<Item = TypeId> + '_ {
+        self.index
+            .get(&k)
+            .copied()
+            .into_iter()
+            .chain(self.more.get(&k).into_iter().flatten().copied())
+    }
+
     fn merge_nodes<'n, N: Copy>(
         &mut self,
         g: &mut Graph,
         nodes: &[Node<N>],
         files: &[Option<N>],
         keys: &[u128],
-        text: impl Fn(N) -> &'n str,
+        text: impl Fn(N) -> &'n str + Copy,
     ) -> Vec<TypeId> {
-        let mut global_of = Vec::with_capacity(nodes.len());
+        let mut global_of: Vec<Option<TypeId>> = vec![None; nodes.len()];
         let mut fresh = Vec::new();
-        for (i, (n, &k)) in nodes.iter().zip(keys).enumerate() {
-            if matches!(n, Node::Void) {
-                global_of.push(Graph::VOID);
+        // A declaration-only tag is the definition of its name already
+        // met, when there is one: what points at it then merges with what
+        // points at the definition, unit after unit, instead of making a
+        // copy of every type on the way per unit that lacks the definition.
+        if !self.defs.is_empty() {
+            for (i, n) in nodes.iter().enumerate() {
+                if n.is_declaration()
+                    && let Some((tag, name)) = n.tag()
+                    && let Some(&d) = self.defs.get(&(tag, text(name).to_string()))
+                {
+                    global_of[i] = Some(d);
+                }
+            }
+        }
+        // Children first: most checks then stop at once, at children
+        // already placed; a cycle is walked once, by the check of the first
+        // of its nodes met, which places all of them.
+        for i in post_order(nodes) {
+            if global_of[i].is_some() {
                 continue;
             }
-            match self.index.get(&k) {
-                Some(&id) => global_of.push(id),
-                None => {
-                    let id = g.add(Node::Void, None);
-                    self.index.insert(k, id);
-                    global_of.push(id);
+            if matches!(nodes[i], Node::Void) {
+                global_of[i] = Some(Graph::VOID);
+                continue;
+            }
+            let k = keys.get(i).copied().unwrap_or(0);
+            let mut placed = None;
+            let candidates: Vec<TypeId> = self.candidates(k).collect();
+            for c in candidates {
+                if let Some(proof) = self.equal(i, c, nodes, keys, g, &global_of, text) {
+                    for (l, gl) in proof {
+                        global_of[l] = Some(gl);
+                    }
+                    placed = Some(c);
+                    break;
+                }
+                self.collisions += 1;
+            }
+            if placed.is_none() {
+                let id = g.add(Node::Void, None);
+                if self.key_of.len() <= id.index() {
+                    self.key_of.resize(id.index() + 1, 0);
+                }
+                self.key_of[id.index()] = k;
+                match self.index.entry(k) {
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(id);
+                    }
+                    std::collections::hash_map::Entry::Occupied(_) => {
+                        self.more.entry(k).or_default().push(id)
+                    }
+                }
+                global_of[i] = Some(id);
+                if let Some((tag, name)) = nodes[i].tag()
+                    && !nodes[i].is_declaration()
+                {
+                    if std::env::var_os("KMI_DEDUP_DEBUG").is_some()
+                        && let Some(&first) = self.defs.get(&(tag, text(name).to_string()))
+                    {
+                        let same = same_label(&nodes[i], text, g.node(first), g);
+                        let mut why = String::new();
+                        if same {
+                            for (k, (ca, cb)) in nodes[i].children().zip(g.node(first).children()).enumerate() {
+                                let x = global_of.get(ca.index()).copied().flatten();
+                                if x != Some(cb) {
+                                    why = format!("child {k}: local placed {:?} ({}) vs {:?} ({})", x, x.map(|x| g.describe(x)).unwrap_or_default(), cb, g.describe(cb));
+                                    break;
+                                }
+                            }
+                        }
+                        eprintln!("VARIANT {} same_label={same} {why}", text(name));
+                    }
+                    self.defs.entry((tag, text(name).to_string())).or_insert(id);
+                }
+                // Written at once when its children are placed, so that a
+                // copy later in this same graph finds it (declarations
+                // completed make such copies); a node of a cycle waits for
+                // the rest of its cycle.
+                let ready = nodes[i]
+                    .children()
+                    .all(|c| nodes.get(c.index()).is_none() || global_of[c.index()].is_some());
+                if ready {
+                    fill(g, &nodes[i], files.get(i).copied().flatten(), id, &global_of, text);
+                } else {
                     fresh.push(i);
                 }
             }
         }
-        // Only nodes new to `g` cost string interning.
+        if std::env::var_os("KMI_DEDUP_DEBUG").is_some() {
+            static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let t = N.fetch_add(nodes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            if t / 100000 != (t + nodes.len() as u64) / 100000 {
+                eprintln!("nodes {} steps {} global {}", t, STEPS.load(std::sync::atomic::Ordering::Relaxed), g.nodes.len());
+            }
+        }
         for i in fresh {
-            let gid = global_of[i];
-            let node = {
-                let s = std::cell::RefCell::new(&mut g.strings);
-                map_node(
-                    &nodes[i],
-                    &|n: N| s.borrow_mut().intern(text(n)),
-                    &|t: TypeId| global_of.get(t.index()).copied().unwrap_or(Graph::VOID),
-                )
-            };
-            let file = files[i].map(|f| g.strings.intern(text(f)));
-            g.nodes[gid.index()] = node;
-            g.files[gid.index()] = file;
+            let id = global_of[i].unwrap_or(Graph::VOID);
+            fill(g, &nodes[i], files.get(i).copied().flatten(), id, &global_of, text);
         }
         global_of
+            .into_iter()
+            .map(|x| x.unwrap_or(Graph::VOID))
+            .collect()
+    }
+
+    /// Is local node `l` the type global node `c` is? Co-inductively: the
+    /// pair is assumed equal while their children are compared, so a cycle
+    /// closes on an assumption. Every global node stands for a type no other
+    /// global node is equal to, so a local node can only be one global node:
+    /// an assumption met again with another partner is a difference. The
+    /// assumptions of a check that succeeds are proved (together they form
+    /// a bisimulation); those of one that fails are dropped.
+    #[allow(clippy::too_many_arguments)]
+    fn equal<'n, N: Copy>(
+        &self,
+        l: usize,
+        c: TypeId,
+        nodes: &[Node<N>],
+        keys: &[u128],
+        g: &Graph,
+        global_of: &[Option<TypeId>],
+        text: impl Fn(N) -> &'n str + Copy,
+    ) -> Proof {
+        let mut assumed: FxHashMap<usize, TypeId> = FxHashMap::default();
+        assumed.insert(l, c);
+        let mut stack = vec![(l, c)];
+        while let Some((a, b)) = stack.pop() {
+            STEPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (la, gb) = (&nodes[a], g.nodes.get(b.index())?);
+            if !same_label(la, text, gb, g) {
+                if std::env::var_os("KMI_DEDUP_DEBUG").is_some() {
+                    let d = |n: &Node<N>| format!("{:?}", std::mem::discriminant(n));
+                    let _ = d;
+                    eprintln!("FAIL {} {:?} decl={} | {:?} decl={}", assumed.len(), la.tag().map(|(k,n)| (k, text(n).to_string())), la.is_declaration(), g.tag(gb), gb.is_declaration());
+                }
+                { if std::env::var_os("KMI_DEDUP_DEBUG").is_some() { eprintln!("WHY 1"); } return None; }
+            }
+            for (ca, cb) in la.children().zip(gb.children()) {
+                let ca = ca.index();
+                let Some(local_child) = nodes.get(ca) else {
+                    // A dangling reference reads as void, as in the merge.
+                    if cb == Graph::VOID {
+                        continue;
+                    }
+                    { if std::env::var_os("KMI_DEDUP_DEBUG").is_some() { eprintln!("WHY 2"); } return None; }
+                };
+                if matches!(local_child, Node::Void) {
+                    if cb != Graph::VOID {
+                        { if std::env::var_os("KMI_DEDUP_DEBUG").is_some() { eprintln!("WHY 3"); } return None; }
+                    }
+                    continue;
+                }
+                if let Some(x) = global_of[ca].or_else(|| assumed.get(&ca).copied()) {
+                    if x != cb && !completes(g, x, cb) {
+                        { if std::env::var_os("KMI_DEDUP_DEBUG").is_some() && !matches!(g.node(x), Node::Void) { eprintln!("WHY4 {} | {} || parent {}", g.describe(x), g.describe(cb), g.describe(b)); } return None; }
+                    }
+                    continue;
+                }
+                if self.key_of.get(cb.index()).copied() != keys.get(ca).copied() {
+                    { if std::env::var_os("KMI_DEDUP_DEBUG").is_some() { eprintln!("WHY 5"); } return None; }
+                }
+                assumed.insert(ca, cb);
+                stack.push((ca, cb));
+            }
+        }
+        Some(assumed.into_iter().collect())
+    }
+}
+
+/// Does global node `b` complete declaration `a`: `a` a declaration-only
+/// struct, union or enum, `b` one of the same kind and name? A unit that
+/// only declares `struct sock` says nothing against any definition of it,
+/// so what points at the one is taken for what points at the other, the
+/// first met (as libabigail completes declarations). Two definitions are
+/// never equated this way.
+fn completes(g: &Graph, a: TypeId, b: TypeId) -> bool {
+    let (na, nb) = (g.node(a), g.node(b));
+    na.is_declaration()
+        && match (g.tag(na), g.tag(nb)) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        }
+}
+
+/// Write global node `id` from local node `n`, its references mapped (a
+/// reference not placed yet, or dangling, reads as void).
+fn fill<'n, N: Copy>(
+    g: &mut Graph,
+    n: &Node<N>,
+    file: Option<N>,
+    id: TypeId,
+    global_of: &[Option<TypeId>],
+    text: impl Fn(N) -> &'n str,
+) {
+    let node = {
+        let s = std::cell::RefCell::new(&mut g.strings);
+        map_node(
+            n,
+            &|x: N| s.borrow_mut().intern(text(x)),
+            &|t: TypeId| global_of.get(t.index()).copied().flatten().unwrap_or(Graph::VOID),
+        )
+    };
+    let file = file.map(|f| g.strings.intern(text(f)));
+    g.nodes[id.index()] = node;
+    g.files[id.index()] = file;
+}
+
+/// Every local node, each after the nodes it refers to (but in a cycle,
+/// where one has to come first). An explicit stack: chains can be long.
+fn post_order<N>(nodes: &[Node<N>]) -> Vec<usize> {
+    let n = nodes.len();
+    let mut seen = vec![false; n];
+    let mut out = Vec::with_capacity(n);
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for root in 0..n {
+        if seen[root] {
+            continue;
+        }
+        seen[root] = true;
+        stack.push((root, 0));
+        while let Some(top) = stack.last_mut() {
+            let (v, k) = *top;
+            match nodes[v].child(k) {
+                Some(c) => {
+                    top.1 += 1;
+                    let c = c.index();
+                    if c < n && !seen[c] {
+                        seen[c] = true;
+                        stack.push((c, 0));
+                    }
+                }
+                None => {
+                    out.push(v);
+                    stack.pop();
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Do a local node and a global node have the same own fields (names,
+/// sizes, offsets, values, counts; not their children)?
+fn same_label<'n, N: Copy>(
+    a: &Node<N>,
+    text: impl Fn(N) -> &'n str,
+    b: &Node,
+    g: &Graph,
+) -> bool {
+    let name = |x: N, y: crate::graph::Name| text(x) == g.str(y);
+    let opt = |x: Option<N>, y: Option<crate::graph::Name>| match (x, y) {
+        (Some(x), Some(y)) => name(x, y),
+        (None, None) => true,
+        _ => false,
+    };
+    match (a, b) {
+        (Node::Void, Node::Void) => true,
+        (
+            Node::Base {
+                name: n1,
+                size_bits: s1,
+                encoding: e1,
+            },
+            Node::Base {
+                name: n2,
+                size_bits: s2,
+                encoding: e2,
+            },
+        ) => s1 == s2 && e1 == e2 && name(*n1, *n2),
+        (
+            Node::Pointer {
+                size_bits: s1,
+                reference: r1,
+                ..
+            },
+            Node::Pointer {
+                size_bits: s2,
+                reference: r2,
+                ..
+            },
+        ) => s1 == s2 && r1 == r2,
+        (Node::Typedef { name: n1, .. }, Node::Typedef { name: n2, .. }) => name(*n1, *n2),
+        (Node::Qualified { qual: q1, .. }, Node::Qualified { qual: q2, .. }) => q1 == q2,
+        (
+            Node::Aggregate {
+                kind: k1,
+                name: n1,
+                size_bits: s1,
+                members: m1,
+            },
+            Node::Aggregate {
+                kind: k2,
+                name: n2,
+                size_bits: s2,
+                members: m2,
+            },
+        ) => {
+            k1 == k2
+                && s1 == s2
+                && m1.len() == m2.len()
+                && opt(*n1, *n2)
+                && m1.iter().zip(m2).all(|(x, y)| {
+                    x.offset_bits == y.offset_bits && x.bit_size == y.bit_size && opt(x.name, y.name)
+                })
+        }
+        (
+            Node::Enum {
+                name: n1,
+                size_bits: s1,
+                enumerators: e1,
+            },
+            Node::Enum {
+                name: n2,
+                size_bits: s2,
+                enumerators: e2,
+            },
+        ) => {
+            s1 == s2
+                && e1.len() == e2.len()
+                && opt(*n1, *n2)
+                && e1
+                    .iter()
+                    .zip(e2)
+                    .all(|(x, y)| x.value == y.value && name(x.name, y.name))
+        }
+        (Node::Array { count: c1, .. }, Node::Array { count: c2, .. }) => c1 == c2,
+        (
+            Node::Function {
+                params: p1,
+                variadic: v1,
+                ..
+            },
+            Node::Function {
+                params: p2,
+                variadic: v2,
+                ..
+            },
+        ) => {
+            v1 == v2
+                && p1.len() == p2.len()
+                && p1.iter().zip(p2).all(|(x, y)| opt(x.name, y.name))
+        }
+        _ => false,
     }
 }
 

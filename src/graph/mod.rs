@@ -373,6 +373,33 @@ impl Graph {
         n.tag().map(|(k, name)| (k, self.str(name)))
     }
 
+    /// Names ("struct priv", "typedef priv_t") that several different types
+    /// of this graph bear: two drivers' `struct priv`, or a header laid out
+    /// two ways. Reports qualify such names with the definition's file.
+    pub fn ambiguous_names(&self) -> rustc_hash::FxHashSet<String> {
+        let mut count: rustc_hash::FxHashMap<(u8, &str), u32> = rustc_hash::FxHashMap::default();
+        for n in &self.nodes {
+            let key = match n {
+                Node::Typedef { name, .. } => (0, self.str(*name)),
+                _ => match self.tag(n) {
+                    Some((t, name)) if !n.is_declaration() => (1 + t as u8, name),
+                    _ => continue,
+                },
+            };
+            *count.entry(key).or_default() += 1;
+        }
+        count
+            .into_iter()
+            .filter(|(_, c)| *c > 1)
+            .map(|((k, name), _)| match k {
+                0 => format!("typedef {name}"),
+                1 => format!("struct {name}"),
+                2 => format!("union {name}"),
+                _ => format!("enum {name}"),
+            })
+            .collect()
+    }
+
     /// The definition that completes each declaration-only tag: the lowest
     /// id, which is the first definition met in input order. The comparison,
     /// the final dedup and baselines all make this same choice.
