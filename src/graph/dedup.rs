@@ -502,12 +502,15 @@ pub struct Merger {
     /// The first definition of each tag met: a unit's declaration-only
     /// tag stands for it (see [`completes`]).
     defs: FxHashMap<(crate::graph::Tag, String), TypeId>,
+    /// The declaration-only node of each tag no definition has been met
+    /// for yet: the first definition then takes its place (its id), so what
+    /// points at the declaration points at the definition.
+    decls: FxHashMap<(crate::graph::Tag, String), TypeId>,
 }
 
 /// What a check of one local node against one global node found: the
 /// local nodes it proved equal to global ones, or that they differ.
 type Proof = Option<Vec<(usize, TypeId)>>;
-pub static STEPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl Merger {
     pub fn new() -> Self {
@@ -548,12 +551,12 @@ impl Merger {
         // met, when there is one: what points at it then merges with what
         // points at the definition, unit after unit, instead of making a
         // copy of every type on the way per unit that lacks the definition.
-        if !self.defs.is_empty() {
-            for (i, n) in nodes.iter().enumerate() {
-                if n.is_declaration()
-                    && let Some((tag, name)) = n.tag()
-                    && let Some(&d) = self.defs.get(&(tag, text(name).to_string()))
-                {
+        for (i, n) in nodes.iter().enumerate() {
+            if n.is_declaration()
+                && let Some((tag, name)) = n.tag()
+            {
+                let key = (tag, text(name).to_string());
+                if let Some(&d) = self.defs.get(&key).or_else(|| self.decls.get(&key)) {
                     global_of[i] = Some(d);
                 }
             }
@@ -576,6 +579,27 @@ impl Merger {
                 if let Some(proof) = self.equal(i, c, nodes, keys, g, &global_of, text) {
                     for (l, gl) in proof {
                         global_of[l] = Some(gl);
+                        // A definition met where the graph so far only
+                        // had the declaration: it becomes that node.
+                        if !nodes[l].is_declaration()
+                            && g.node(gl).is_declaration()
+                            && let Some((t, name)) = nodes[l].tag()
+                        {
+                            let t = (t, text(name).to_string());
+                            self.decls.remove(&t);
+                            self.defs.entry(t).or_insert(gl);
+                            let k = keys.get(l).copied().unwrap_or(0);
+                            self.key_of[gl.index()] = k;
+                            match self.index.entry(k) {
+                                std::collections::hash_map::Entry::Vacant(e) => {
+                                    e.insert(gl);
+                                }
+                                std::collections::hash_map::Entry::Occupied(_) => {
+                                    self.more.entry(k).or_default().push(gl)
+                                }
+                            }
+                            fresh.push(l);
+                        }
                     }
                     placed = Some(c);
                     break;
@@ -583,7 +607,16 @@ impl Merger {
                 self.collisions += 1;
             }
             if placed.is_none() {
-                let id = g.add(Node::Void, None);
+                let tag = nodes[i]
+                    .tag()
+                    .map(|(t, name)| (t, text(name).to_string()));
+                let declared = match &tag {
+                    Some(t) if !nodes[i].is_declaration() && !self.defs.contains_key(t) => {
+                        self.decls.remove(t)
+                    }
+                    _ => None,
+                };
+                let id = declared.unwrap_or_else(|| g.add(Node::Void, None));
                 if self.key_of.len() <= id.index() {
                     self.key_of.resize(id.index() + 1, 0);
                 }
@@ -597,26 +630,12 @@ impl Merger {
                     }
                 }
                 global_of[i] = Some(id);
-                if let Some((tag, name)) = nodes[i].tag()
-                    && !nodes[i].is_declaration()
-                {
-                    if std::env::var_os("KMI_DEDUP_DEBUG").is_some()
-                        && let Some(&first) = self.defs.get(&(tag, text(name).to_string()))
-                    {
-                        let same = same_label(&nodes[i], text, g.node(first), g);
-                        let mut why = String::new();
-                        if same {
-                            for (k, (ca, cb)) in nodes[i].children().zip(g.node(first).children()).enumerate() {
-                                let x = global_of.get(ca.index()).copied().flatten();
-                                if x != Some(cb) {
-                                    why = format!("child {k}: local placed {:?} ({}) vs {:?} ({})", x, x.map(|x| g.describe(x)).unwrap_or_default(), cb, g.describe(cb));
-                                    break;
-                                }
-                            }
-                        }
-                        eprintln!("VARIANT {} same_label={same} {why}", text(name));
+                if let Some(t) = tag {
+                    if nodes[i].is_declaration() {
+                        self.decls.entry(t).or_insert(id);
+                    } else {
+                        self.defs.entry(t).or_insert(id);
                     }
-                    self.defs.entry((tag, text(name).to_string())).or_insert(id);
                 }
                 // Written at once when its children are placed, so that a
                 // copy later in this same graph finds it (declarations
@@ -630,13 +649,6 @@ impl Merger {
                 } else {
                     fresh.push(i);
                 }
-            }
-        }
-        if std::env::var_os("KMI_DEDUP_DEBUG").is_some() {
-            static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-            let t = N.fetch_add(nodes.len() as u64, std::sync::atomic::Ordering::Relaxed);
-            if t / 100000 != (t + nodes.len() as u64) / 100000 {
-                eprintln!("nodes {} steps {} global {}", t, STEPS.load(std::sync::atomic::Ordering::Relaxed), g.nodes.len());
             }
         }
         for i in fresh {
@@ -671,15 +683,18 @@ impl Merger {
         assumed.insert(l, c);
         let mut stack = vec![(l, c)];
         while let Some((a, b)) = stack.pop() {
-            STEPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let (la, gb) = (&nodes[a], g.nodes.get(b.index())?);
+            // A definition against the declaration the graph has so far:
+            // it completes it (see `merge_nodes`), whatever its members.
+            if gb.is_declaration()
+                && !la.is_declaration()
+                && la.tag().map(|(t, n)| (t, text(n))) == g.tag(gb)
+                && la.tag().is_some()
+            {
+                continue;
+            }
             if !same_label(la, text, gb, g) {
-                if std::env::var_os("KMI_DEDUP_DEBUG").is_some() {
-                    let d = |n: &Node<N>| format!("{:?}", std::mem::discriminant(n));
-                    let _ = d;
-                    eprintln!("FAIL {} {:?} decl={} | {:?} decl={}", assumed.len(), la.tag().map(|(k,n)| (k, text(n).to_string())), la.is_declaration(), g.tag(gb), gb.is_declaration());
-                }
-                { if std::env::var_os("KMI_DEDUP_DEBUG").is_some() { eprintln!("WHY 1"); } return None; }
+return None;
             }
             for (ca, cb) in la.children().zip(gb.children()) {
                 let ca = ca.index();
@@ -688,22 +703,32 @@ impl Merger {
                     if cb == Graph::VOID {
                         continue;
                     }
-                    { if std::env::var_os("KMI_DEDUP_DEBUG").is_some() { eprintln!("WHY 2"); } return None; }
+                    return None;
                 };
                 if matches!(local_child, Node::Void) {
                     if cb != Graph::VOID {
-                        { if std::env::var_os("KMI_DEDUP_DEBUG").is_some() { eprintln!("WHY 3"); } return None; }
+                        return None;
                     }
                     continue;
                 }
                 if let Some(x) = global_of[ca].or_else(|| assumed.get(&ca).copied()) {
                     if x != cb && !completes(g, x, cb) {
-                        { if std::env::var_os("KMI_DEDUP_DEBUG").is_some() && !matches!(g.node(x), Node::Void) { eprintln!("WHY4 {} | {} || parent {}", g.describe(x), g.describe(cb), g.describe(b)); } return None; }
+                        return None;
                     }
                     continue;
                 }
+                let gc = g.node(cb);
+                if gc.is_declaration()
+                    && !local_child.is_declaration()
+                    && local_child.tag().is_some()
+                    && local_child.tag().map(|(t, n)| (t, text(n))) == g.tag(gc)
+                {
+                    // Completes it: see the pair check above.
+                    assumed.insert(ca, cb);
+                    continue;
+                }
                 if self.key_of.get(cb.index()).copied() != keys.get(ca).copied() {
-                    { if std::env::var_os("KMI_DEDUP_DEBUG").is_some() { eprintln!("WHY 5"); } return None; }
+                    return None;
                 }
                 assumed.insert(ca, cb);
                 stack.push((ca, cb));
