@@ -1,23 +1,27 @@
-//! Deduplication: many local graphs (one per compilation unit) become one.
+//! Deduplication: many local graphs (one per compilation unit) become one,
+//! and two different types never share a node.
 //!
 //! The kernel repeats every header's types in every compilation unit, so the
 //! same `struct sk_buff` arrives thousands of times. Each local node gets a
-//! 128-bit structural key and nodes with equal keys become one global node.
+//! 128-bit key, its *shape*: its own fields plus its children's shapes, where
+//! a child that is a named struct/union/enum (a tag) contributes only its kind
+//! and name. Every cycle of C types passes through a tag (only a tag can be
+//! referred to before it is complete), so the recursion ends, in linear time.
 //!
-//! Type graphs are cyclic, and an exact structural hash of a cyclic graph is
-//! either entry-order dependent or quadratic. C gives us a way out: every cycle
-//! passes through a *named* struct/union/enum (a tag), because only a tag can be
-//! referred to before it is complete. So hashing stops at tags:
-//! - `shape(n)`: n's own fields plus its children, where a child that is a tag
-//!   contributes only its kind and name;
-//! - `key(n)`: the same, but a tag child contributes its kind, name *and shape*,
-//!   so two different `struct foo_priv` in two drivers (the same name, another
-//!   body) stay apart, and so do pointers to them.
+//! The key is a filter, not an identity: drivers reuse names (`struct priv`)
+//! for different types, so two nodes of one key are merged only when
+//! [`Merger`] has checked them structurally equal all the way down, cycles
+//! included (a co-inductive check, as STG's deduplication does). Nodes are
+//! placed children first, so a check mostly stops at children already
+//! placed, and a cycle is walked once.
 //!
-//! Both recursions only walk through untagged nodes, so they terminate. Edges of
-//! a merged node are those of the first unit that produced it; inputs are merged
-//! in a fixed order (vmlinux, then modules by path, units in file order), which
-//! keeps the result identical at any thread count.
+//! Declarations: a unit that only declares `struct sock` says nothing
+//! against any definition of it. Its declaration is the first definition of
+//! the name met (or, until one is, a declaration node that the first
+//! definition then takes the place of), as libabigail completes declarations;
+//! two definitions are never equated that way. Inputs are merged in a fixed
+//! order (vmlinux, then modules by path, units in file order), which keeps
+//! the result identical at any thread count.
 
 use crate::graph::{Graph, MAX_DEPTH, Member, Node, Param, Symbol, TypeId};
 use rustc_hash::FxHashMap;
@@ -60,13 +64,11 @@ impl<'s> LocalGraph<'s> {
         let mut h = Hasher {
             g: self,
             shape: vec![0; self.nodes.len()],
-            key: vec![0; self.nodes.len()],
-            busy_shape: vec![false; self.nodes.len()],
-            busy_key: vec![false; self.nodes.len()],
+            busy: vec![false; self.nodes.len()],
             buf: Vec::new(),
         };
         (0..self.nodes.len())
-            .map(|i| h.hash(TypeId(i as u32), 0, false))
+            .map(|i| h.shape(TypeId(i as u32), 0))
             .collect()
     }
 }
@@ -267,11 +269,7 @@ fn label(n: &Node<&str>, buf: &mut Vec<u8>) {
 struct Hasher<'g, 's> {
     g: &'g LocalGraph<'s>,
     shape: Vec<u128>,
-    key: Vec<u128>,
-    // Separate flags: `key` calls `shape` on tags, and a shared flag would let
-    // a key computation in progress taint a memoised shape.
-    busy_shape: Vec<bool>,
-    busy_key: Vec<bool>,
+    busy: Vec<bool>,
     buf: Vec<u8>,
 }
 
@@ -282,75 +280,42 @@ impl Hasher<'_, '_> {
         xxhash_rust::xxh3::xxh3_128_with_seed(name.as_bytes(), 0xfe00 | kind as u64)
     }
 
-    // Both recursions run in two phases: first make sure every child's value
-    // is memoised (recursing), then hash this node from the memo into the one
-    // shared buffer. No allocation per node.
-
-    fn key(&mut self, id: TypeId, depth: u32) -> u128 {
-        self.hash(id, depth, true)
-    }
-
-    /// `shape` (`keyed == false`) or `key` (`keyed == true`) of a node.
-    fn hash(&mut self, id: TypeId, depth: u32, keyed: bool) -> u128 {
+    /// The shape of a node, in two phases: first make sure every untagged
+    /// child's shape is memoised (recursing), then hash this node from the
+    /// memo into the one shared buffer. No allocation per node.
+    fn shape(&mut self, id: TypeId, depth: u32) -> u128 {
         let i = id.index();
-        let (done, busy) = if keyed {
-            (&self.key, &self.busy_key)
-        } else {
-            (&self.shape, &self.busy_shape)
-        };
-        if i >= done.len() {
+        if i >= self.shape.len() {
             return CYCLE;
         }
-        if done[i] != 0 {
-            return done[i];
+        if self.shape[i] != 0 {
+            return self.shape[i];
         }
-        if busy[i] || depth > MAX_DEPTH {
+        if self.busy[i] || depth > MAX_DEPTH {
             return CYCLE;
         }
-        self.set_busy(i, keyed, true);
+        self.busy[i] = true;
         let g = self.g;
         let node = &g.nodes[i];
         for k in node.children() {
-            match g.nodes.get(k.index()).and_then(Node::tag) {
-                // A tag contributes its name, and to a key also its shape.
-                Some(_) if keyed => {
-                    self.hash(k, depth + 1, false);
-                }
-                Some(_) => {}
-                None => {
-                    self.hash(k, depth + 1, keyed);
-                }
+            if g.nodes.get(k.index()).and_then(Node::tag).is_none() {
+                self.shape(k, depth + 1);
             }
         }
         self.buf.clear();
         label(node, &mut self.buf);
         for k in node.children() {
             let part = match g.nodes.get(k.index()).and_then(Node::tag) {
-                Some((kind, name)) if keyed => {
-                    Self::tag_name_hash(kind, name) ^ memo(&self.shape, k).rotate_left(1)
-                }
+                // A tag contributes its name only: cycles end there.
                 Some((kind, name)) => Self::tag_name_hash(kind, name),
-                None if keyed => memo(&self.key, k),
                 None => memo(&self.shape, k),
             };
             self.buf.extend_from_slice(&part.to_le_bytes());
         }
         let h = nonzero(xxh3_128(&self.buf));
-        self.set_busy(i, keyed, false);
-        if keyed {
-            self.key[i] = h;
-        } else {
-            self.shape[i] = h;
-        }
+        self.busy[i] = false;
+        self.shape[i] = h;
         h
-    }
-
-    fn set_busy(&mut self, i: usize, keyed: bool, v: bool) {
-        if keyed {
-            self.busy_key[i] = v;
-        } else {
-            self.busy_shape[i] = v;
-        }
     }
 }
 
@@ -607,9 +572,7 @@ impl Merger {
                 self.collisions += 1;
             }
             if placed.is_none() {
-                let tag = nodes[i]
-                    .tag()
-                    .map(|(t, name)| (t, text(name).to_string()));
+                let tag = nodes[i].tag().map(|(t, name)| (t, text(name).to_string()));
                 let declared = match &tag {
                     Some(t) if !nodes[i].is_declaration() && !self.defs.contains_key(t) => {
                         self.decls.remove(t)
@@ -645,7 +608,14 @@ impl Merger {
                     .children()
                     .all(|c| nodes.get(c.index()).is_none() || global_of[c.index()].is_some());
                 if ready {
-                    fill(g, &nodes[i], files.get(i).copied().flatten(), id, &global_of, text);
+                    fill(
+                        g,
+                        &nodes[i],
+                        files.get(i).copied().flatten(),
+                        id,
+                        &global_of,
+                        text,
+                    );
                 } else {
                     fresh.push(i);
                 }
@@ -653,7 +623,14 @@ impl Merger {
         }
         for i in fresh {
             let id = global_of[i].unwrap_or(Graph::VOID);
-            fill(g, &nodes[i], files.get(i).copied().flatten(), id, &global_of, text);
+            fill(
+                g,
+                &nodes[i],
+                files.get(i).copied().flatten(),
+                id,
+                &global_of,
+                text,
+            );
         }
         global_of
             .into_iter()
@@ -694,7 +671,7 @@ impl Merger {
                 continue;
             }
             if !same_label(la, text, gb, g) {
-return None;
+                return None;
             }
             for (ca, cb) in la.children().zip(gb.children()) {
                 let ca = ca.index();
@@ -765,11 +742,13 @@ fn fill<'n, N: Copy>(
 ) {
     let node = {
         let s = std::cell::RefCell::new(&mut g.strings);
-        map_node(
-            n,
-            &|x: N| s.borrow_mut().intern(text(x)),
-            &|t: TypeId| global_of.get(t.index()).copied().flatten().unwrap_or(Graph::VOID),
-        )
+        map_node(n, &|x: N| s.borrow_mut().intern(text(x)), &|t: TypeId| {
+            global_of
+                .get(t.index())
+                .copied()
+                .flatten()
+                .unwrap_or(Graph::VOID)
+        })
     };
     let file = file.map(|f| g.strings.intern(text(f)));
     g.nodes[id.index()] = node;
@@ -812,12 +791,7 @@ fn post_order<N>(nodes: &[Node<N>]) -> Vec<usize> {
 
 /// Do a local node and a global node have the same own fields (names,
 /// sizes, offsets, values, counts; not their children)?
-fn same_label<'n, N: Copy>(
-    a: &Node<N>,
-    text: impl Fn(N) -> &'n str,
-    b: &Node,
-    g: &Graph,
-) -> bool {
+fn same_label<'n, N: Copy>(a: &Node<N>, text: impl Fn(N) -> &'n str, b: &Node, g: &Graph) -> bool {
     let name = |x: N, y: crate::graph::Name| text(x) == g.str(y);
     let opt = |x: Option<N>, y: Option<crate::graph::Name>| match (x, y) {
         (Some(x), Some(y)) => name(x, y),
@@ -871,7 +845,9 @@ fn same_label<'n, N: Copy>(
                 && m1.len() == m2.len()
                 && opt(*n1, *n2)
                 && m1.iter().zip(m2).all(|(x, y)| {
-                    x.offset_bits == y.offset_bits && x.bit_size == y.bit_size && opt(x.name, y.name)
+                    x.offset_bits == y.offset_bits
+                        && x.bit_size == y.bit_size
+                        && opt(x.name, y.name)
                 })
         }
         (
@@ -907,9 +883,7 @@ fn same_label<'n, N: Copy>(
                 ..
             },
         ) => {
-            v1 == v2
-                && p1.len() == p2.len()
-                && p1.iter().zip(p2).all(|(x, y)| opt(x.name, y.name))
+            v1 == v2 && p1.len() == p2.len() && p1.iter().zip(p2).all(|(x, y)| opt(x.name, y.name))
         }
         _ => false,
     }

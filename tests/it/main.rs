@@ -9,6 +9,7 @@ mod btf;
 mod common;
 mod corrupt;
 mod cycles;
+mod dedup;
 mod errors;
 mod fuzz;
 mod hostile;
