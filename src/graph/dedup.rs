@@ -554,7 +554,9 @@ impl Merger {
                             self.decls.remove(&t);
                             self.defs.entry(t).or_insert(gl);
                             let k = keys.get(l).copied().unwrap_or(0);
-                            self.key_of[gl.index()] = k;
+                            if let Some(slot) = self.key_of.get_mut(gl.index()) {
+                                *slot = k;
+                            }
                             match self.index.entry(k) {
                                 std::collections::hash_map::Entry::Vacant(e) => {
                                     e.insert(gl);
