@@ -494,6 +494,18 @@ impl Merger {
         self.merge_nodes(g, &part.nodes, &part.files, keys, |n| part.str(n))
     }
 
+    /// Global node `id` is a candidate for key `k` from now on.
+    fn register(&mut self, k: u128, id: TypeId) {
+        match self.index.entry(k) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(id);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.more.entry(k).or_default().push(id)
+            }
+        }
+    }
+
     fn candidates(&self, k: u128) -> impl Iterator<Item = TypeId> + '_ {
         self.index
             .get(&k)
@@ -557,14 +569,7 @@ impl Merger {
                             if let Some(slot) = self.key_of.get_mut(gl.index()) {
                                 *slot = k;
                             }
-                            match self.index.entry(k) {
-                                std::collections::hash_map::Entry::Vacant(e) => {
-                                    e.insert(gl);
-                                }
-                                std::collections::hash_map::Entry::Occupied(_) => {
-                                    self.more.entry(k).or_default().push(gl)
-                                }
-                            }
+                            self.register(k, gl);
                             fresh.push(l);
                         }
                     }
@@ -586,14 +591,7 @@ impl Merger {
                     self.key_of.resize(id.index() + 1, 0);
                 }
                 self.key_of[id.index()] = k;
-                match self.index.entry(k) {
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(id);
-                    }
-                    std::collections::hash_map::Entry::Occupied(_) => {
-                        self.more.entry(k).or_default().push(id)
-                    }
-                }
+                self.register(k, id);
                 global_of[i] = Some(id);
                 if let Some(t) = tag {
                     if nodes[i].is_declaration() {

@@ -165,6 +165,30 @@ fn symvers(root: &Path, modules: Option<&Path>, release: &str) -> Option<PathBuf
         .find(|p| p.is_file())
 }
 
+/// A vmlinux with its modules directory, or alone when there is none.
+fn kernel(
+    vmlinux: PathBuf,
+    modules: Option<PathBuf>,
+    debug_dirs: Vec<PathBuf>,
+    symvers: Option<PathBuf>,
+) -> Source {
+    match modules {
+        Some(modules) => Source::Split {
+            modules,
+            vmlinux,
+            debug_dirs,
+            system_map: None,
+            symvers,
+        },
+        None => Source::Vmlinux {
+            path: vmlinux,
+            debug_dirs,
+            system_map: None,
+            symvers,
+        },
+    }
+}
+
 /// The kernel `k` as a [`Source`], and the line that says what was used.
 pub fn find(k: &Installed, needs: Needs) -> Result<(Source, String)> {
     let (root, r) = (&k.root, k.release.as_str());
@@ -205,21 +229,7 @@ pub fn find(k: &Installed, needs: Needs) -> Result<(Source, String)> {
             v.display(),
             with_modules(&modules)
         );
-        let source = match modules {
-            Some(m) => Source::Split {
-                modules: m,
-                vmlinux: v,
-                debug_dirs: vec![root.clone()],
-                system_map: None,
-                symvers: None,
-            },
-            None => Source::Vmlinux {
-                path: v,
-                debug_dirs: vec![root.clone()],
-                system_map: None,
-                symvers: None,
-            },
-        };
+        let source = kernel(v, modules, vec![root.clone()], None);
         return Ok((source, note));
     }
     if let Some(v) = first_file(&image_places) {
@@ -228,21 +238,7 @@ pub fn find(k: &Installed, needs: Needs) -> Result<(Source, String)> {
             v.display(),
             with_modules(&modules)
         );
-        let source = match modules {
-            Some(m) => Source::Split {
-                modules: m,
-                vmlinux: v,
-                debug_dirs: Vec::new(),
-                system_map: None,
-                symvers: symvers_file,
-            },
-            None => Source::Vmlinux {
-                path: v,
-                debug_dirs: Vec::new(),
-                system_map: None,
-                symvers: symvers_file,
-            },
-        };
+        let source = kernel(v, modules, Vec::new(), symvers_file);
         return Ok((source, note));
     }
     let mut looked: Vec<String> = debug_places
