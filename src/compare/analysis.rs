@@ -65,15 +65,22 @@ impl Comparison<'_> {
 
     /// Several types of one name (two drivers' `struct priv`) are told
     /// apart in reports by the file of their definition, `struct priv
-    /// (drivers/a/priv.h)`, and, in the same file, by a number; a name one
-    /// type bears stays as it is.
-    fn qualify(&self, leaves: &mut [LeafType]) {
+    /// (drivers/a/priv.h)`; two of one file (a header whose types another
+    /// unit's same-named tag turned into a second copy) by the module whose
+    /// interfaces reach each, `struct device (device.h, in cxgb4)`, and
+    /// then by a number. A name one type bears stays as it is. `modules`:
+    /// per leaf, the modules of the interfaces it impacts, sorted.
+    fn qualify(&self, leaves: &mut [LeafType], modules: &[Vec<&str>]) {
         let mut ambiguous = self.b.ambiguous_names();
         ambiguous.extend(self.a.ambiguous_names());
-        let mut seen: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
-        for l in leaves.iter() {
-            *seen.entry(l.name.clone()).or_default() += 1;
-        }
+        let count_names = |leaves: &[LeafType]| {
+            let mut seen: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
+            for l in leaves {
+                *seen.entry(l.name.clone()).or_default() += 1;
+            }
+            seen
+        };
+        let seen = count_names(leaves);
         for l in leaves.iter_mut() {
             if !ambiguous.contains(&l.name) && seen.get(&l.name) == Some(&1) {
                 continue;
@@ -95,6 +102,15 @@ impl Comparison<'_> {
                         .map(|f| self.a.str(f))
                 });
             l.name = format!("{} ({})", l.name, file.unwrap_or("file unknown"));
+        }
+        let seen = count_names(leaves);
+        for (l, m) in leaves.iter_mut().zip(modules) {
+            if seen.get(&l.name).is_some_and(|n| *n > 1)
+                && let Some(module) = m.iter().find(|m| **m == "vmlinux").or(m.first())
+                && let Some(open) = l.name.strip_suffix(')')
+            {
+                l.name = format!("{open}, in {module})");
+            }
         }
         let mut count: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
         let mut order: Vec<usize> = (0..leaves.len()).collect();
@@ -128,7 +144,6 @@ impl Comparison<'_> {
                 });
             }
         }
-        self.qualify(&mut leaves);
         leaves.sort_by(|a, b| a.name.cmp(&b.name).then(a.diff.cmp(&b.diff)));
         for (li, l) in leaves.iter().enumerate() {
             leaf_index[l.diff.0 as usize] = li;
@@ -164,6 +179,38 @@ impl Comparison<'_> {
         }
         for l in &mut leaves {
             l.impacted.sort();
+        }
+        // Names that several leaves share are qualified, which can change
+        // their order: sort again, and renumber what points at them.
+        let mut modules: Vec<Vec<&str>> = vec![Vec::new(); leaves.len()];
+        for (si, found) in interface_leaves.iter().enumerate() {
+            for &li in found {
+                modules[li].push(self.changed_symbols[si].new.module.as_str());
+            }
+        }
+        for m in &mut modules {
+            m.sort_unstable();
+            m.dedup();
+        }
+        self.qualify(&mut leaves, &modules);
+        let mut order: Vec<usize> = (0..leaves.len()).collect();
+        order.sort_by(|&x, &y| {
+            leaves[x]
+                .name
+                .cmp(&leaves[y].name)
+                .then(leaves[x].diff.cmp(&leaves[y].diff))
+        });
+        let mut new_index = vec![0; leaves.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_index[old] = new;
+        }
+        let mut slots: Vec<Option<LeafType>> = leaves.into_iter().map(Some).collect();
+        let leaves: Vec<LeafType> = order.iter().filter_map(|&i| slots[i].take()).collect();
+        for found in &mut interface_leaves {
+            for li in found.iter_mut() {
+                *li = new_index[*li];
+            }
+            found.sort_unstable();
         }
         Analysis {
             leaves,

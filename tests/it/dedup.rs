@@ -198,3 +198,40 @@ fn a_dump_keeps_both_types_and_reads_back_the_same() {
         assert_eq!(again.stdout, text, "{}", c.name);
     }
 }
+
+/// A header's struct points at a tag that two modules define differently
+/// (as cxgb4's `struct sched_class` turns s390x's `struct task_struct` into a
+/// second type in its units): two copies of one header type, both changed,
+/// named by the module whose interfaces reach each.
+#[test]
+fn two_copies_of_a_header_type_are_named_by_their_module() {
+    let dir = scratch("dedup-copies");
+    for (side, extra) in [("old", ""), ("new", " int added;")] {
+        let d = dir.join(side);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(
+            d.join("dev.h"),
+            format!("struct cls;\nstruct dev {{ struct cls *c; int n;{extra} }};\n"),
+        )
+        .unwrap();
+        for (m, cls) in [
+            ("m1", "struct cls { int a; };"),
+            ("m2", "struct cls { long b; };"),
+        ] {
+            let src = format!(
+                "#include \"dev.h\"\n{cls}\nint {m}_get(struct dev *d) {{ return d->n; }}\n"
+            );
+            gcc_module(&d, m, &src, &[&format!("{m}_get")], &["-O0"]);
+        }
+    }
+    let r = run("kmidiff", &[s(&dir.join("old")), s(&dir.join("new"))]);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    for m in ["m1", "m2"] {
+        assert!(
+            r.stdout
+                .contains(&format!("'struct dev (dev.h, in {m})' at dev.h changed:")),
+            "{m}:\n{}",
+            r.stdout
+        );
+    }
+}
