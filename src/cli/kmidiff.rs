@@ -290,7 +290,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         let mut inputs = a_in.paths();
         inputs.extend(b_in.paths());
         for list in [&args.whitelist, &args.suppressions, &args.allow] {
-            inputs.extend(list.iter().map(PathBuf::as_path));
+            inputs.extend(list.iter().cloned());
         }
         crate::cli::refuse_input_as_output(o, &inputs)?;
     }

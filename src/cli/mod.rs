@@ -291,7 +291,7 @@ pub fn replace_file(
 /// being rendered would replace it with its own page.
 pub fn refuse_input_as_output(
     output: &std::path::Path,
-    inputs: &[&std::path::Path],
+    inputs: &[impl AsRef<std::path::Path>],
 ) -> crate::Result<()> {
     use std::os::unix::fs::MetadataExt;
     let Ok(o) = std::fs::metadata(output) else {
@@ -301,7 +301,7 @@ pub fn refuse_input_as_output(
         return Ok(());
     }
     let real = std::fs::canonicalize(output).ok();
-    for i in inputs {
+    for i in inputs.iter().map(AsRef::as_ref) {
         let Ok(m) = std::fs::metadata(i) else {
             continue;
         };
@@ -415,21 +415,6 @@ pub struct TwoKernels {
 
 impl TwoKernels {
     /// Kernel `n` (1 or 2) of the pair, at `path`.
-    /// Every file these options name, for [`refuse_input_as_output`].
-    pub fn paths(&self) -> impl Iterator<Item = &std::path::Path> {
-        [
-            &self.vmlinux1,
-            &self.vmlinux2,
-            &self.system_map1,
-            &self.system_map2,
-            &self.symvers1,
-            &self.symvers2,
-        ]
-        .into_iter()
-        .flatten()
-        .map(|p| p.as_path())
-    }
-
     pub fn side<'a>(
         &'a self,
         n: u8,

@@ -141,13 +141,14 @@ pub struct Comparison<'g> {
 }
 
 /// Entries a suppression specification removed from a report: counted, so
-/// that a report can say that something was left out, and how much.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// that a report can say that something was left out, and how much. The
+/// `suppressed` key of JSON reports (fields in name order, as they write).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Suppressed {
-    pub removed: usize,
     pub added: usize,
     /// Changed symbols whose every change was suppressed.
     pub changed: usize,
+    pub removed: usize,
 }
 
 impl Comparison<'_> {

@@ -463,39 +463,25 @@ impl Source {
 
     /// Every file and directory this kernel is read from, resolved: what an
     /// output must not replace.
-    pub fn paths(&self) -> Vec<&Path> {
-        let mut v: Vec<&Path> = Vec::new();
-        match self {
-            Source::Tree { dir, debug_dirs } | Source::ModulesOnly { dir, debug_dirs } => {
-                v.push(dir);
-                v.extend(debug_dirs.iter().map(PathBuf::as_path));
-            }
-            Source::Split {
-                modules,
-                vmlinux,
-                debug_dirs,
-                system_map,
-                symvers,
-            } => {
-                v.extend([modules.as_path(), vmlinux.as_path()]);
-                v.extend(debug_dirs.iter().map(PathBuf::as_path));
-                v.extend(system_map.iter().chain(symvers).map(PathBuf::as_path));
-            }
-            Source::Vmlinux {
-                path,
-                debug_dirs,
-                system_map,
-                symvers,
-            } => {
-                v.push(path);
-                v.extend(debug_dirs.iter().map(PathBuf::as_path));
-                v.extend(system_map.iter().chain(symvers).map(PathBuf::as_path));
-            }
-            Source::Dump { path, .. }
-            | Source::Symvers { path, .. }
-            | Source::Baseline { path, .. } => v.push(path),
+    pub fn paths(&self) -> Vec<PathBuf> {
+        match (self.binaries(), self) {
+            // The directory first: a file in it is said to be one of it.
+            (Some(b), _) => b
+                .modules_dir
+                .into_iter()
+                .chain(b.vmlinux)
+                .chain(b.debug_dirs)
+                .chain(b.system_map)
+                .chain(b.vmlinux_symvers)
+                .collect(),
+            (
+                None,
+                Source::Dump { path, .. }
+                | Source::Symvers { path, .. }
+                | Source::Baseline { path, .. },
+            ) => vec![path.clone()],
+            (None, _) => Vec::new(),
         }
-        v
     }
 
     /// The directory whose modules make up the kernel, when there is one.

@@ -316,16 +316,6 @@ fn leaf_changes(c: &Comparison<'_>, leaves: &FxHashMap<DiffId, &str>, d: DiffId)
     w.out
 }
 
-/// Schema 2 (see [`SCHEMA_V2`]), with the report entries' notes.
-pub fn write_v2(
-    c: &Comparison<'_>,
-    a: &Analysis,
-    notes: Option<&Annotations>,
-    w: &mut dyn Write,
-) -> io::Result<()> {
-    write_report(&report_v2(c, a, notes, None), w)
-}
-
 /// Pretty-printed, as every JSON report.
 pub fn write_report(r: &model::Report, w: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *w, r)?;
@@ -426,7 +416,7 @@ pub fn report_v2(
             changed_types: a.leaves.len(),
             crc_unexplained: c.crc_unexplained(),
         },
-        suppressed: (suppressed != Default::default()).then(|| suppressed.into()),
+        suppressed: (suppressed != Default::default()).then_some(suppressed),
     }
 }
 

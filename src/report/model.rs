@@ -28,7 +28,7 @@ pub struct Report {
     pub summary: Summary,
     /// With `--suppressions`: how many entries they took out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suppressed: Option<Suppressed>,
+    pub suppressed: Option<crate::compare::Suppressed>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,21 +102,4 @@ pub struct Side {
     /// or the baseline's format.
     pub types: String,
     pub vmlinux: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Suppressed {
-    pub added: usize,
-    pub changed: usize,
-    pub removed: usize,
-}
-
-impl From<crate::compare::Suppressed> for Suppressed {
-    fn from(s: crate::compare::Suppressed) -> Self {
-        Suppressed {
-            added: s.added,
-            changed: s.changed,
-            removed: s.removed,
-        }
-    }
 }

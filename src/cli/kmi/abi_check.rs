@@ -72,7 +72,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     if let Some(o) = &args.output {
         let mut inputs = old.paths();
         inputs.extend(new.paths());
-        inputs.extend(args.ignore.iter().map(PathBuf::as_path));
+        inputs.extend(args.ignore.iter().cloned());
         crate::cli::refuse_input_as_output(o, &inputs)?;
     }
     if args.explain && !(old.has_types() && new.has_types()) {
