@@ -5,7 +5,8 @@
 
 use super::chart::{self, Bar};
 use super::page::{
-    anchor, controls, count, esc, head, module_label, module_value, plural, section_start, tail,
+    anchor, controls, count, esc, head, items, module_label, module_value, plural, section_start,
+    strings, tail,
 };
 use crate::compare::ChangeKind;
 use serde_json::Value;
@@ -139,12 +140,7 @@ pub fn write(doc: &Value, w: &mut dyn Write) -> io::Result<()> {
         );
     }
     out.push_str("</tbody></table>\n");
-    for r in doc
-        .get("unused_ignore_rules")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for r in items(doc, "unused_ignore_rules") {
         let _ = writeln!(
             out,
             "<p class=\"note\">Ignore rule matching no change: {}:{}: <code>{}</code></p>",
@@ -201,12 +197,7 @@ pub fn write(doc: &Value, w: &mut dyn Write) -> io::Result<()> {
 <h3><a href=\"#{id}\">{}</a></h3><ul class=\"ch\">",
                 esc(s(t, "type"))
             );
-            for d in t
-                .get("details")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for d in items(t, "details") {
                 let _ = write!(out, "<li>{}</li>", esc(d.as_str().unwrap_or("")));
             }
             out.push_str("</ul></article>\n");
@@ -278,19 +269,10 @@ fn explanation(e: &Value, index: &BTreeMap<&str, usize>, refs: &mut Vec<usize>) 
     let mut out = String::from("<ul class=\"ch\">");
     match s(e, "status") {
         "explained" => {
-            for l in e
-                .get("own_type")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for l in items(e, "own_type") {
                 let _ = write!(out, "<li>own type: {}</li>", esc(l.as_str().unwrap_or("")));
             }
-            let names: Vec<&str> = e
-                .get("types")
-                .and_then(Value::as_array)
-                .map(|t| t.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
+            let names: Vec<&str> = strings(e, "types");
             if !names.is_empty() {
                 out.push_str("<li>changed types: ");
                 for (j, t) in names.iter().enumerate() {

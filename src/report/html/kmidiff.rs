@@ -4,7 +4,8 @@
 
 use super::chart::{self, Bar};
 use super::page::{
-    anchor, controls, count, esc, head, module_label, module_value, plural, section_start, tail,
+    anchor, controls, count, esc, head, items, module_label, module_value, plural, section_start,
+    strings, tail,
 };
 use crate::compare::{ChangeKind, Detail};
 use crate::report::model::{Changed, Leaf, Report, Side, Sym};
@@ -79,11 +80,7 @@ fn join_refs(r: &[usize]) -> String {
 /// One change of a change tree as a list item: its path, then what
 /// changed, worded as the text report words it.
 fn change_item(v: &Value, types: &Types<'_>, out: &mut String) {
-    let path: Vec<&str> = v
-        .get("path")
-        .and_then(Value::as_array)
-        .map(|p| p.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let path: Vec<&str> = strings(v, "path");
     let path = if path.is_empty() {
         String::new()
     } else {
@@ -491,23 +488,14 @@ fn summary(r: &Report) -> String {
                 .iter()
                 .filter(|x| approved(&x.approved))
                 .count();
-        let files: Vec<&str> = a
-            .get("files")
-            .and_then(Value::as_array)
-            .map(|f| f.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+        let files: Vec<&str> = strings(a, "files");
         let _ = writeln!(
             out,
             "<p>{} approved by {}; the exit status counts the others only.</p>",
             plural(appr, "entry", "entries"),
             esc(&files.join(", "))
         );
-        for s in a
-            .get("stale")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for s in items(a, "stale") {
             let f = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or("");
             let _ = writeln!(
                 out,

@@ -8,6 +8,25 @@ use std::fmt::Write as _;
 pub const STYLE: &str = include_str!("report.css");
 pub const SCRIPT: &str = include_str!("report.js");
 
+/// The elements of array `key` of a JSON object (none when it is missing
+/// or not an array: a page draws what a document holds).
+pub fn items<'v>(
+    v: &'v serde_json::Value,
+    key: &str,
+) -> impl Iterator<Item = &'v serde_json::Value> {
+    v.get(key)
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// The strings of array `key` of a JSON object.
+pub fn strings<'v>(v: &'v serde_json::Value, key: &str) -> Vec<&'v str> {
+    items(v, key)
+        .filter_map(serde_json::Value::as_str)
+        .collect()
+}
+
 /// Text and attribute values: the five characters HTML gives a meaning.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
