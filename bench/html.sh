@@ -25,16 +25,7 @@ CACHE="$(cd "$CACHE" && pwd)"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-fetch() { # package -> unpacked dir
-    local pkg="$1" dir="$CACHE/$1"
-    if [ ! -d "$dir" ]; then
-        echo "fetching $pkg" >&2
-        (cd "$CACHE" && apt-get download "$pkg" >&2 && dpkg -x "$pkg"_*.deb "$dir.tmp" && mv "$dir.tmp" "$dir" && rm -f "$pkg"_*.deb)
-    fi
-    echo "$dir"
-}
-vmlinux_of() { ls "$1"/usr/lib/debug/boot/vmlinux-* | head -1; }
-modules_of() { ls -d "$1"/usr/lib/debug/lib/modules/* | head -1; }
+. "$ROOT/bench/lib.sh"
 
 cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" --bins
 BIN="$ROOT/target/release"

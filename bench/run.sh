@@ -47,16 +47,7 @@ if [ "$LIBABIGAIL" = 1 ] && ! command -v kmidiff >/dev/null; then
 fi
 LIBABIGAIL_KMIDIFF="$(command -v kmidiff || true)"
 
-fetch() { # package[:arch] -> unpacked dir
-    local pkg="$1" dir="$CACHE/${1/:/-}" base="${1%%:*}"
-    if [ ! -d "$dir" ]; then
-        echo "fetching $pkg" >&2
-        (cd "$CACHE" && apt-get download "$pkg" >&2 && dpkg -x "$base"_*.deb "$dir.tmp" && mv "$dir.tmp" "$dir" && rm -f "$base"_*.deb)
-    fi
-    echo "$dir"
-}
-vmlinux_of() { ls "$1"/usr/lib/debug/boot/vmlinux-* | head -1; }
-modules_of() { ls -d "$1"/usr/lib/debug/lib/modules/* | head -1; }
+. "$ROOT/bench/lib.sh"
 
 cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" --bin kmidiff
 OURS="$ROOT/target/release/kmidiff"
