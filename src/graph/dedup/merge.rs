@@ -62,6 +62,31 @@ impl Merger {
         }
     }
 
+    /// Global node `id` now holds a type of key `k`: a candidate for it,
+    /// and, for a tag, its declaration or (taking the declaration's place,
+    /// if there was one) its first definition.
+    fn adopt(
+        &mut self,
+        id: TypeId,
+        k: u128,
+        tag: Option<(crate::graph::Tag, String)>,
+        declaration: bool,
+    ) {
+        if self.key_of.len() <= id.index() {
+            self.key_of.resize(id.index() + 1, 0);
+        }
+        self.key_of[id.index()] = k;
+        self.register(k, id);
+        if let Some(t) = tag {
+            if declaration {
+                self.decls.entry(t).or_insert(id);
+            } else {
+                self.decls.remove(&t);
+                self.defs.entry(t).or_insert(id);
+            }
+        }
+    }
+
     fn candidates(&self, k: u128) -> impl Iterator<Item = TypeId> + '_ {
         self.index
             .get(&k)
@@ -94,6 +119,7 @@ impl Merger {
                 }
             }
         }
+        let tag = |l: usize| nodes[l].tag().map(|(t, name)| (t, text(name).to_string()));
         // Children first: most checks then stop at once, at children
         // already placed; a cycle is walked once, by the check of the first
         // of its nodes met, which places all of them.
@@ -106,55 +132,31 @@ impl Merger {
                 continue;
             }
             let k = keys.get(i).copied().unwrap_or(0);
-            let mut placed = None;
-            let candidates: Vec<TypeId> = self.candidates(k).collect();
-            for c in candidates {
-                if let Some(proof) = self.equal(i, c, nodes, keys, g, &global_of, text) {
-                    for (l, gl) in proof {
-                        global_of[l] = Some(gl);
-                        // A definition met where the graph so far only
-                        // had the declaration: it becomes that node.
-                        if !nodes[l].is_declaration()
-                            && g.node(gl).is_declaration()
-                            && let Some((t, name)) = nodes[l].tag()
-                        {
-                            let t = (t, text(name).to_string());
-                            self.decls.remove(&t);
-                            self.defs.entry(t).or_insert(gl);
-                            let k = keys.get(l).copied().unwrap_or(0);
-                            if let Some(slot) = self.key_of.get_mut(gl.index()) {
-                                *slot = k;
-                            }
-                            self.register(k, gl);
-                            fresh.push(l);
-                        }
+            let found = self
+                .candidates(k)
+                .find_map(|c| self.equal(i, c, nodes, keys, g, &global_of, text));
+            if let Some(proof) = found {
+                for (l, gl) in proof {
+                    global_of[l] = Some(gl);
+                    // A definition met where the graph so far only had the
+                    // declaration: it becomes that node.
+                    if completes(&nodes[l], text, g.node(gl), g) {
+                        self.adopt(gl, keys.get(l).copied().unwrap_or(0), tag(l), false);
+                        fresh.push(l);
                     }
-                    placed = Some(c);
-                    break;
                 }
-            }
-            if placed.is_none() {
-                let tag = nodes[i].tag().map(|(t, name)| (t, text(name).to_string()));
-                let declared = match &tag {
-                    Some(t) if !nodes[i].is_declaration() && !self.defs.contains_key(t) => {
-                        self.decls.remove(t)
+            } else {
+                let t = tag(i);
+                let declaration = nodes[i].is_declaration();
+                let declared = match &t {
+                    Some(t) if !declaration && !self.defs.contains_key(t) => {
+                        self.decls.get(t).copied()
                     }
                     _ => None,
                 };
                 let id = declared.unwrap_or_else(|| g.add(Node::Void, None));
-                if self.key_of.len() <= id.index() {
-                    self.key_of.resize(id.index() + 1, 0);
-                }
-                self.key_of[id.index()] = k;
-                self.register(k, id);
+                self.adopt(id, k, t, declaration);
                 global_of[i] = Some(id);
-                if let Some(t) = tag {
-                    if nodes[i].is_declaration() {
-                        self.decls.entry(t).or_insert(id);
-                    } else {
-                        self.defs.entry(t).or_insert(id);
-                    }
-                }
                 // Written at once when its children are placed, so that a
                 // copy later in this same graph finds it (declarations
                 // completed make such copies); a node of a cycle waits for
